@@ -1,0 +1,147 @@
+# %% [markdown] slide_type="slide"
+# # torch.nn, really · 03 · `nn.Module`, `nn.Parameter`, `nn.Linear`
+#
+# A module is a function with state: it owns its parameters and knows how to list them.
+#
+# **This notebook:** a model class, `parameters()` and `zero_grad()`, a `fit()` that works for
+# any model, then `nn.Linear`.
+
+# %%
+from utils.roadmap import roadmap
+
+roadmap(3)
+
+# %% [markdown] slide_type="subslide"
+# The data and the loss from notebook 02.
+
+# %%
+import math
+
+import torch
+import torch.nn.functional as F
+
+from utils import report, seed_everything
+from utils.data import load_mnist
+from utils.training import evaluate
+
+seed_everything(0)
+x_train, y_train, x_valid, y_valid = map(torch.tensor, load_mnist())
+n, n_in = x_train.shape
+loss_func = F.cross_entropy
+
+# %% [markdown] slide_type="slide"
+# ## A model class
+#
+# Subclass `nn.Module`; wrap tensors we want to learn in `nn.Parameter`; say what to compute in
+# `forward`. (An `nn.Module` is a PyTorch class, unrelated to a Python module, i.e. a file.)
+
+# %%
+from torch import nn
+
+
+class MnistLogistic(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.weights = nn.Parameter(torch.randn(784, 10) / math.sqrt(784))
+        self.bias = nn.Parameter(torch.zeros(10))
+
+    def forward(self, xb):
+        return xb @ self.weights + self.bias
+
+# %% [markdown] slide_type="subslide"
+# We create an object and then call it like a function; PyTorch calls `forward` for us.
+
+# %%
+model = MnistLogistic()
+for name, p in model.named_parameters():
+    print(f"{name:8} {tuple(p.shape)}  requires_grad={p.requires_grad}")
+loss_func(model(x_train[:64]), y_train[:64])
+
+# %% [markdown] slide_type="slide"
+# ## The update, before and after
+#
+# Before: one line per parameter, each named by hand.
+# ```python
+# weights -= weights.grad * lr
+# bias -= bias.grad * lr
+# weights.grad.zero_()
+# bias.grad.zero_()
+# ```
+# After: a loop over `model.parameters()`, and `model.zero_grad()`. It works for any model.
+# ```python
+# for p in model.parameters():
+#     p -= p.grad * lr
+# model.zero_grad()
+# ```
+
+# %% [markdown] slide_type="subslide"
+# ## `fit()`
+#
+# The loop goes into a function, so we can train again with one call.
+
+# %%
+bs, lr = 64, 0.5
+
+
+def fit(model, epochs=2):
+    for epoch in range(epochs):
+        for i in range((n - 1) // bs + 1):
+            xb, yb = x_train[i * bs:(i + 1) * bs], y_train[i * bs:(i + 1) * bs]
+            loss = loss_func(model(xb), yb)
+
+            loss.backward()
+            with torch.no_grad():
+                for p in model.parameters():
+                    p -= p.grad * lr
+                model.zero_grad()
+
+# %% [markdown] slide_type="subslide"
+# ## Same behaviour
+
+# %%
+def train_and_check(model, fit):
+    before = evaluate(model, loss_func, [(x_valid, y_valid)])
+    fit(model)
+    after = evaluate(model, loss_func, [(x_valid, y_valid)])
+    print(f"validation before training: loss {before[0]:.4f}, accuracy {before[1]:.4f}")
+    print(f"validation after training:  loss {after[0]:.4f}, accuracy {after[1]:.4f}")
+    assert after[0] < before[0] and after[1] >= 0.90
+    return after
+
+
+seed_everything(0)
+after = train_and_check(MnistLogistic(), fit)
+
+# %% [markdown] slide_type="slide"
+# ## `nn.Linear`
+#
+# "Multiply by weights, add a bias" is so common that PyTorch has a module for it, with its own
+# parameters and a good default init. Modules can contain modules.
+
+# %%
+class MnistLogistic(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(784, 10)
+
+    def forward(self, xb):
+        return self.lin(xb)
+
+# %% [markdown] slide_type="subslide"
+# The parameters are now found one level down, and `fit` does not care.
+
+# %%
+seed_everything(0)
+model = MnistLogistic()
+print([name for name, _ in model.named_parameters()])
+after = train_and_check(model, fit)
+report(valid_loss=after[0], valid_acc=after[1])
+
+# %% [markdown] slide_type="slide"
+# ## Recap
+#
+# - `nn.Module`: a function with state; `nn.Parameter`: the state to learn.
+# - `parameters()` and `zero_grad()` make the update loop model-agnostic.
+# - `nn.Linear` replaces our hand-made weights, bias and init.
+#
+# **Next:** `torch.optim`, so the update is not ours to write either.

@@ -1,0 +1,124 @@
+# %% [markdown] slide_type="slide"
+# # torch.nn, really · 04 · `torch.optim`
+#
+# The update rule is the optimizer's job. Ours was plain SGD; `torch.optim` has it, and more.
+#
+# **This notebook:** `optim.SGD`, `opt.step()` and `opt.zero_grad()`, `get_model()`, and
+# swapping the optimizer in one line.
+
+# %%
+from utils.roadmap import roadmap
+
+roadmap(4)
+
+# %% [markdown] slide_type="subslide"
+# The data, the loss and the `nn.Linear` model from notebook 03.
+
+# %%
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from utils import report, seed_everything
+from utils.data import load_mnist
+from utils.training import evaluate
+
+seed_everything(0)
+x_train, y_train, x_valid, y_valid = map(torch.tensor, load_mnist())
+n = len(x_train)
+loss_func = F.cross_entropy
+
+
+class MnistLogistic(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(784, 10)
+
+    def forward(self, xb):
+        return self.lin(xb)
+
+# %% [markdown] slide_type="slide"
+# ## The update, before and after
+#
+# Before:
+# ```python
+# with torch.no_grad():
+#     for p in model.parameters():
+#         p -= p.grad * lr
+#     model.zero_grad()
+# ```
+# After: the optimizer was given the parameters once, so it can update and reset them itself.
+# ```python
+# opt.step()
+# opt.zero_grad()
+# ```
+
+# %% [markdown] slide_type="subslide"
+# ## `get_model()`
+#
+# A model and its optimizer belong together: make them in one place.
+
+# %%
+from torch import optim
+
+bs, lr = 64, 0.5
+
+
+def get_model():
+    model = MnistLogistic()
+    return model, optim.SGD(model.parameters(), lr=lr)
+
+
+seed_everything(0)
+model, opt = get_model()
+opt
+
+# %% [markdown] slide_type="subslide"
+# ## The loop, shorter
+
+# %%
+def fit(model, opt, epochs=2):
+    for epoch in range(epochs):
+        for i in range((n - 1) // bs + 1):
+            xb, yb = x_train[i * bs:(i + 1) * bs], y_train[i * bs:(i + 1) * bs]
+            loss = loss_func(model(xb), yb)
+
+            loss.backward()
+            opt.step()
+            opt.zero_grad()
+
+# %% [markdown] slide_type="subslide"
+# ## Same behaviour as notebook 03
+
+# %%
+before = evaluate(model, loss_func, [(x_valid, y_valid)])
+fit(model, opt)
+after = evaluate(model, loss_func, [(x_valid, y_valid)])
+print(f"validation before training: loss {before[0]:.4f}, accuracy {before[1]:.4f}")
+print(f"validation after training:  loss {after[0]:.4f}, accuracy {after[1]:.4f}")
+assert after[0] < before[0] and after[1] >= 0.90
+report(valid_loss=after[0], valid_acc=after[1])
+
+# %% [markdown] slide_type="slide"
+# ## Optimizers swap in one line
+#
+# SGD with momentum, or Adam, or any other: the loop does not change.
+
+# %%
+for make_opt in (lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9),
+                 lambda ps: optim.Adam(ps, lr=1e-3)):
+    seed_everything(0)
+    model = MnistLogistic()
+    opt = make_opt(model.parameters())
+    fit(model, opt, epochs=1)
+    loss, acc = evaluate(model, loss_func, [(x_valid, y_valid)])
+    print(f"{type(opt).__name__:4} after 1 epoch: loss {loss:.4f}, accuracy {acc:.4f}")
+
+# %% [markdown] slide_type="slide"
+# ## Recap
+#
+# - An optimizer holds the parameters and the update rule: `step()` then `zero_grad()`.
+# - `get_model()` makes a model and its optimizer together.
+# - Changing the optimizer is a one-line change.
+#
+# **Next:** `Dataset` and `DataLoader`, so the loop stops slicing tensors by hand.
