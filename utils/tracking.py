@@ -50,8 +50,8 @@ def init_run(project: str = WANDB_PROJECT, config: dict | None = None, **kwargs)
                      settings=wandb.Settings(silent=True, save_code=False), **kwargs)
     if mode == "offline":
         where = os.path.relpath(run_dir(run))
-        print(f"W&B: no API key here, so this run is logged offline to {where}; "
-              f"upload it later with `wandb sync {where}`.")
+        print(f"W&B: no API key, so logging offline to {where}\n"
+              f"     upload it later with: wandb sync {where}")
     elif mode == "online":
         print(f"W&B: logging online to {run.url}")
     return run
