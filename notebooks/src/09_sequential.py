@@ -1,0 +1,174 @@
+# %% [markdown] slide_type="slide"
+# # torch.nn, really · 09 · `nn.Sequential`, and any input size
+#
+# A model that is a straight line of layers does not need a `forward`.
+#
+# **This notebook:** a `Lambda` layer, the CNN as `nn.Sequential`, shape handling moved into a
+# wrapped data loader, `nn.AdaptiveAvgPool2d`, and proof that the model takes any image size.
+
+# %%
+from utils.roadmap import roadmap
+
+roadmap(9)
+
+# %% [markdown] slide_type="subslide"
+# Notebook 08's data and training setup.
+
+# %%
+import torch
+import torch.nn.functional as F
+from torch import nn, optim
+
+from utils import report, seed_everything
+from utils.training import evaluate, fit, get_data, mnist_datasets
+
+seed_everything(0)
+train_ds, valid_ds = mnist_datasets()
+bs, lr, epochs = 64, 0.1, 2
+loss_func = F.cross_entropy
+train_dl, valid_dl = get_data(train_ds, valid_ds, bs)
+
+# %% [markdown] slide_type="slide"
+# ## A `Lambda` layer
+#
+# `nn.Sequential` only holds modules. Our reshapes are functions, so we wrap a function in a
+# module: a new layer in five lines.
+
+# %%
+class Lambda(nn.Module):
+    def __init__(self, func):
+        super().__init__()
+        self.func = func
+
+    def forward(self, x):
+        return self.func(x)
+
+
+def preprocess(x):
+    return x.view(-1, 1, 28, 28)
+
+# %% [markdown] slide_type="subslide"
+# ## The CNN, as `nn.Sequential`
+#
+# The same layers as notebook 08, in order; `Sequential` calls them one after another.
+
+# %%
+seed_everything(0)  # the same initial weights as notebook 08
+model = nn.Sequential(
+    Lambda(preprocess),
+    nn.Conv2d(1, 16, kernel_size=3, stride=2, padding=1), nn.ReLU(),
+    nn.Conv2d(16, 16, kernel_size=3, stride=2, padding=1), nn.ReLU(),
+    nn.Conv2d(16, 10, kernel_size=3, stride=2, padding=1), nn.ReLU(),
+    nn.AvgPool2d(4),
+    Lambda(lambda x: x.view(x.size(0), -1)),
+)
+
+# %% [markdown] slide_type="subslide"
+# ## Trained by the same `fit`
+
+# %%
+opt = optim.SGD(model.parameters(), lr=lr, momentum=0.9)
+history = fit(epochs, model, loss_func, opt, train_dl, valid_dl)
+print(f"validation: loss {history['valid_loss'][-1]:.4f}, accuracy {history['valid_acc'][-1]:.4f}")
+
+# %% [markdown] slide_type="slide"
+# ## Two assumptions hide in that model
+#
+# `Lambda(preprocess)` assumes 28×28 inputs, and `AvgPool2d(4)` assumes the last grid is 4×4.
+# Give it 14×14 images and it breaks:
+
+# %%
+try:
+    model[1:](torch.zeros(2, 1, 14, 14))  # skip the 28x28 reshape, feed 14x14 images
+except RuntimeError as err:
+    print("RuntimeError:", err)
+
+# %% [markdown] slide_type="subslide"
+# ## Shapes are the data loader's job
+#
+# A `WrappedDataLoader` applies a function to every batch; the reshape moves there.
+
+# %%
+class WrappedDataLoader:
+    def __init__(self, dl, func):
+        self.dl, self.func = dl, func
+
+    def __len__(self):
+        return len(self.dl)
+
+    def __iter__(self):
+        for b in self.dl:
+            yield self.func(*b)
+
+
+def to_images(x, y):
+    return x.view(-1, 1, 28, 28), y
+
+
+train_dl, valid_dl = get_data(train_ds, valid_ds, bs)
+train_dl, valid_dl = WrappedDataLoader(train_dl, to_images), WrappedDataLoader(valid_dl, to_images)
+
+# %% [markdown] slide_type="slide"
+# ## `nn.AdaptiveAvgPool2d(1)`
+#
+# Instead of "pool 4×4 windows", say "pool to 1×1, whatever the size". Now nothing in the model
+# knows how big the images are.
+
+# %%
+seed_everything(0)
+model = nn.Sequential(
+    nn.Conv2d(1, 16, kernel_size=3, stride=2, padding=1), nn.ReLU(),
+    nn.Conv2d(16, 16, kernel_size=3, stride=2, padding=1), nn.ReLU(),
+    nn.Conv2d(16, 10, kernel_size=3, stride=2, padding=1), nn.ReLU(),
+    nn.AdaptiveAvgPool2d(1),
+    Lambda(lambda x: x.view(x.size(0), -1)),
+)
+
+# %% [markdown] slide_type="subslide"
+# ## Still learns
+
+# %%
+opt = optim.SGD(model.parameters(), lr=lr, momentum=0.9)
+before = evaluate(model, loss_func, valid_dl)
+history = fit(epochs, model, loss_func, opt, train_dl, valid_dl)
+after = history["valid_loss"][-1], history["valid_acc"][-1]
+print(f"validation before training: loss {before[0]:.4f}, accuracy {before[1]:.4f}")
+print(f"validation after training:  loss {after[0]:.4f}, accuracy {after[1]:.4f}")
+assert after[0] < before[0] and after[1] >= 0.92
+report(valid_loss=after[0], valid_acc=after[1])
+
+# %% [markdown] slide_type="slide"
+# ## Proof: any input size
+#
+# The live stream only claimed it. Here are batches of 14×14, 28×28, 56×56 and non-square
+# images: one score per digit for each.
+
+# %%
+model.eval()
+with torch.no_grad():
+    for h, w in [(14, 14), (28, 28), (56, 56), (20, 36), (100, 64)]:
+        out = model(torch.rand(3, 1, h, w))
+        print(f"{h:3}x{w:<3} -> {tuple(out.shape)}")
+
+# %% [markdown] slide_type="subslide"
+# ## And on real digits at other sizes?
+#
+# The validation images, resized. It runs at every size; it was trained on 28×28 only, so how
+# well it does elsewhere is a question of training data, no longer of code.
+
+# %%
+x_valid, y_valid = valid_ds[:]
+for size in (21, 28, 42, 56):
+    images = F.interpolate(x_valid.view(-1, 1, 28, 28), size=(size, size), mode="bilinear")
+    loss, acc = evaluate(model, loss_func, [(images, y_valid)])
+    print(f"{size}x{size}: validation accuracy {acc:.4f}")
+
+# %% [markdown] slide_type="slide"
+# ## Recap
+#
+# - `nn.Sequential` runs modules in order; `Lambda` turns any function into a module.
+# - Reshaping belongs to the data loader (`WrappedDataLoader`), not the model.
+# - `nn.AdaptiveAvgPool2d(1)` makes the CNN take any image size; we checked five.
+# - `Lambda`, `WrappedDataLoader` and this CNN (`mnist_cnn()`) now live in `utils`.
+#
+# **Next:** the GPU, and why it often sits idle.
