@@ -45,7 +45,8 @@ def assemble(src: Path) -> nbformat.NotebookNode:
     """The unexecuted notebook for one source file: badge, setup cell, then the source."""
     nb = jupytext.read(src)
     nb.metadata = {"kernelspec": KERNEL, "language_info": {"name": "python"},
-                   "rise": {"scroll": False, "transition": "none", "enable_chalkboard": False}}
+                   "rise": {"theme": "white", "scroll": False, "transition": "none",
+                            "enable_chalkboard": False, "width": 1280, "height": 720}}
     name = src.with_suffix(".ipynb").name
     head = [nbformat.v4.new_markdown_cell(BADGE.format(url=colab_url(name))),
             nbformat.v4.new_code_cell(SETUP)]

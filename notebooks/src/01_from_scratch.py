@@ -6,6 +6,9 @@
 # **This notebook:** weights and bias by hand, `log_softmax` and the loss by hand, the
 # autograd graph, and a training loop that we will spend the rest of the series refactoring.
 
+# %% [markdown] slide_type="subslide"
+# ## Where we are
+
 # %%
 from utils.roadmap import roadmap
 
@@ -30,7 +33,7 @@ n, n_in = x_train.shape
 # %% [markdown] slide_type="slide"
 # ## The parameters
 #
-# A linear model: 784 pixels in, 10 scores out. Random weights scaled by $1/\sqrt{784}$
+# A linear model: 784 pixels in, 10 scores out. Random weights scaled by 1/√784
 # (Xavier-style init) so the scores start small; bias at zero.
 
 # %%
@@ -99,13 +102,13 @@ loss_func(preds, yb)
 # ## Why does the loss start near 2.3?
 #
 # A model that knows nothing gives each of the 10 digits probability 1/10, so its loss is
-# $-\ln \frac{1}{10} = \ln 10$:
+# −ln(1/10) = ln 10:
 
 # %%
 math.log(10)
 
 # %% [markdown] slide_type="fragment"
-# A first loss far from $\ln 10$ means a bug or a bad init. It is the cheapest test there is.
+# A first loss far from ln 10 means a bug or a bad init. It is the cheapest test there is.
 
 # %% [markdown] slide_type="slide"
 # ## Accuracy
@@ -173,6 +176,6 @@ report(valid_loss=after[0], valid_acc=after[1])
 #
 # - A model is a function of tensors; `requires_grad` makes PyTorch record what it does.
 # - `backward()` fills `.grad`; we update under `torch.no_grad()` and zero the gradients.
-# - Check that the loss falls from $\ln 10$ and the accuracy rises.
+# - Check that the loss falls from ln 10 and the accuracy rises.
 #
 # **Next:** let `torch.nn.functional` replace our hand-written pieces.

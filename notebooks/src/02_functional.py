@@ -6,6 +6,9 @@
 # **This notebook:** what is in `torch.nn.functional`, and `F.cross_entropy` replacing our
 # `log_softmax` + negative log-likelihood.
 
+# %% [markdown] slide_type="subslide"
+# ## Where we are
+
 # %%
 from utils.roadmap import roadmap
 

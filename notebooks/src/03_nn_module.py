@@ -6,6 +6,9 @@
 # **This notebook:** a model class, `parameters()` and `zero_grad()`, a `fit()` that works for
 # any model, then `nn.Linear`.
 
+# %% [markdown] slide_type="subslide"
+# ## Where we are
+
 # %%
 from utils.roadmap import roadmap
 

@@ -6,6 +6,9 @@
 # **This notebook:** `optim.SGD`, `opt.step()` and `opt.zero_grad()`, `get_model()`, and
 # swapping the optimizer in one line.
 
+# %% [markdown] slide_type="subslide"
+# ## Where we are
+
 # %%
 from utils.roadmap import roadmap
 
@@ -71,7 +74,7 @@ def get_model():
 
 seed_everything(0)
 model, opt = get_model()
-opt
+[tuple(p.shape) for p in opt.param_groups[0]["params"]]  # what it will update
 
 # %% [markdown] slide_type="subslide"
 # ## The loop, shorter

@@ -6,6 +6,9 @@
 # **This notebook:** `TensorDataset`, `DataLoader` with shuffling, and the training loop at its
 # shortest.
 
+# %% [markdown] slide_type="subslide"
+# ## Where we are
+
 # %%
 from utils.roadmap import roadmap
 

@@ -6,6 +6,9 @@
 # **This notebook:** `wandb.init`, `wandb.log` inside the training loop, `wandb.watch` for
 # parameter and gradient histograms, `wandb.finish`, and the logged curve, read back.
 
+# %% [markdown] slide_type="subslide"
+# ## Where we are
+
 # %%
 from utils.roadmap import roadmap
 

@@ -7,6 +7,9 @@
 # **This notebook:** a validation `DataLoader`, `train()` / `eval()`, `loss_batch`, `fit` with two
 # hooks, `get_data`, a `log_dict` callback and `fit_and_log`: three lines to train and log.
 
+# %% [markdown] slide_type="subslide"
+# ## Where we are
+
 # %%
 from utils.roadmap import roadmap
 

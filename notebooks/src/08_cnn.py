@@ -6,6 +6,9 @@
 # **This notebook:** three `nn.Conv2d` layers, what each does to the shape of a batch, SGD with
 # momentum, and `fit_and_log` from `utils`.
 
+# %% [markdown] slide_type="subslide"
+# ## Where we are
+
 # %%
 from utils.roadmap import roadmap
 

@@ -6,6 +6,9 @@
 # **This notebook:** a `Lambda` layer, the CNN as `nn.Sequential`, shape handling moved into a
 # wrapped data loader, `nn.AdaptiveAvgPool2d`, and proof that the model takes any image size.
 
+# %% [markdown] slide_type="subslide"
+# ## Where we are
+
 # %%
 from utils.roadmap import roadmap
 

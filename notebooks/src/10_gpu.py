@@ -7,6 +7,9 @@
 # error, and `torch.profiler` to see where an epoch's time goes, before and after a better data
 # path.
 
+# %% [markdown] slide_type="subslide"
+# ## Where we are
+
 # %%
 from utils.roadmap import roadmap
 
@@ -91,7 +94,12 @@ from utils.device import quiet_native_stderr  # the profiler's own debug lines, 
 
 activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device.type == "cuda" else [])
 
+# %% [markdown] slide_type="subslide"
+# ## One profiled epoch
+#
+# A fresh model, then one epoch inside `profile(...)`, each part under its own label.
 
+# %%
 def profiled_epoch(train_dl):
     seed_everything(0)
     model = mnist_cnn().to(device)
@@ -115,9 +123,14 @@ def profiled_epoch(train_dl):
 #
 # Per batch: the `DataLoader` indexes the dataset 64 times, collates, then we copy to the device.
 
-# %% tags=["nbval-ignore-output"]
+# %%
 naive = profiled_epoch(naive_loaders()[0])
-print(naive.key_averages().table(sort_by="cpu_time_total", row_limit=6, max_name_column_width=28))
+
+# %% [markdown] slide_type="subslide"
+# ## The profiler's table: the costliest operations, our two labels among them
+
+# %% tags=["nbval-ignore-output"]
+print(naive.key_averages().table(sort_by="cpu_time_total", row_limit=4, max_name_column_width=26))
 
 # %% [markdown] slide_type="slide"
 # ## A better data path

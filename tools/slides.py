@@ -1,0 +1,83 @@
+"""Export every notebook to an offline reveal.js deck in build/slides/, plus an index page.
+
+The decks load nothing from the network: reveal.js, require.js and jQuery are copied from
+slides/node_modules (installed with `npm ci` from slides/package-lock.json) into
+build/slides/lib/, and slides/deck.html.j2 drops nbconvert's MathJax and mermaid CDN links.
+"""
+
+from __future__ import annotations
+
+import html
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+from nbconvert import SlidesExporter
+
+ROOT = Path(__file__).resolve().parent.parent
+SLIDES = ROOT / "slides"
+OUT = ROOT / "build" / "slides"
+LIB = {"reveal.js": "reveal.js", "requirejs/require.js": "require.js",
+       "jquery/dist/jquery.min.js": "jquery.min.js"}
+
+
+def vendor() -> None:
+    """Copy the JavaScript the decks need into build/slides/lib (npm ci when missing)."""
+    modules = SLIDES / "node_modules"
+    if not (modules / "reveal.js").exists():
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--prefix", str(SLIDES)],
+                       check=True)
+    for src, dest in LIB.items():
+        target = OUT / "lib" / dest
+        if target.exists():
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        (shutil.copytree if (modules / src).is_dir() else shutil.copy)(modules / src, target)
+
+
+def export(path: Path) -> Path:
+    exporter = SlidesExporter(template_file=str(SLIDES / "deck.html.j2"),
+                              extra_template_basedirs=[str(SLIDES)],
+                              reveal_url_prefix="lib/reveal.js", reveal_theme="white",
+                              require_js_url="lib/require.js", jquery_url="lib/jquery.min.js")
+    body, _ = exporter.from_notebook_node(nbformat.read(path, as_version=4))
+    dest = OUT / f"{path.stem}.slides.html"
+    dest.write_text(body, encoding="utf-8")
+    return dest
+
+
+def title(path: Path) -> str:
+    nb = nbformat.read(path, as_version=4)
+    first = next(c for c in nb.cells if c.metadata.get("slideshow", {}).get("slide_type") == "slide")
+    return first.source.splitlines()[0].lstrip("# ").split(" · ", 1)[-1]
+
+
+def index(decks: list[Path], notebooks: list[Path]) -> Path:
+    items = "\n".join(
+        f'<li><a href="{d.name}">{html.escape(title(nb))}</a></li>' for d, nb in zip(decks, notebooks))
+    page = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>torch.nn, really: slides</title>
+<style>body {{ font: 20px/1.5 sans-serif; max-width: 40em; margin: 2em auto; }}</style>
+</head><body><h1>torch.nn, really</h1><p>The decks, in order. Arrow keys move; Esc shows an
+overview; S opens speaker notes.</p><ol start="0">
+{items}
+</ol></body></html>"""
+    dest = OUT / "index.html"
+    dest.write_text(page, encoding="utf-8")
+    return dest
+
+
+def main() -> int:
+    notebooks = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    OUT.mkdir(parents=True, exist_ok=True)
+    vendor()
+    shutil.copy(SLIDES / "deck.css", OUT / "deck.css")
+    decks = [export(nb) for nb in notebooks]
+    print(f"{len(decks)} decks in {OUT.relative_to(ROOT)}/; open {index(decks, notebooks).relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
