@@ -8,7 +8,11 @@ from torch.utils.data import DataLoader, TensorDataset
 from utils import seed_everything
 from utils.device import DeviceBatches, get_device, to_device
 from utils.models import Lambda, flatten, mnist_cnn
-from utils.training import WrappedDataLoader
+from utils.training import WrappedDataLoader, get_data
+
+from test_training import notebook_definitions
+
+NB09 = notebook_definitions.__defaults__[0].with_name("09_sequential.ipynb")
 
 
 @pytest.mark.parametrize("size", [(14, 14), (28, 28), (56, 56), (20, 36), (100, 64), (7, 7)])
@@ -79,3 +83,18 @@ def test_training_step_on_the_gpu():
     xb, yb = torch.rand(8, 1, 28, 28, device="cuda"), torch.arange(8, device="cuda")
     F.cross_entropy(model(xb), yb).backward()
     assert all(p.grad.is_cuda for p in model.parameters())
+
+
+def test_notebook_09_and_utils_behave_the_same():
+    ds = TensorDataset(torch.rand(10, 784), torch.arange(10))
+    nb = notebook_definitions(NB09, ("class Lambda", "class WrappedDataLoader"),
+                              {"nn": torch.nn, "get_data": get_data, "train_ds": ds,
+                               "valid_ds": ds, "bs": 4})  # that cell also builds loaders
+    x = torch.rand(6, 10, 1, 1)
+    assert torch.equal(nb["Lambda"](flatten)(x), Lambda(flatten)(x))
+    dl = DataLoader(ds, batch_size=4)
+    as_images = lambda x, y: (x.view(-1, 1, 28, 28), y)
+    mine, theirs = WrappedDataLoader(dl, as_images), nb["WrappedDataLoader"](dl, as_images)
+    assert len(mine) == len(theirs)
+    for (a, b), (c, d) in zip(mine, theirs):
+        assert torch.equal(a, c) and torch.equal(b, d)

@@ -99,11 +99,11 @@ def test_fit_with_a_model_loss_mismatch_explains_it(model, message):
     assert "inputs (32, 784)" in text and "cross_entropy" in text
 
 
-def notebook_definitions():
-    """Execute notebook 07's own definitions of loss_batch, fit and get_data."""
-    nb = nbformat.read(NB07, as_version=4)
-    namespace = {"torch": torch, "DataLoader": DataLoader, "evaluate": evaluate}
-    wanted = ("def loss_batch", "def fit(", "def get_data")
+def notebook_definitions(path=NB07, wanted=("def loss_batch", "def fit(", "def get_data"),
+                         namespace=None):
+    """Execute a notebook's own teaching copies (cells starting with ``wanted``)."""
+    nb = nbformat.read(path, as_version=4)
+    namespace = namespace or {"torch": torch, "DataLoader": DataLoader, "evaluate": evaluate}
     for cell in nb.cells:
         if cell.cell_type == "code" and cell.source.startswith(wanted):
             exec(cell.source, namespace)
