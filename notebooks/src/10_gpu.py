@@ -213,7 +213,8 @@ report(valid_loss=after[0], valid_acc=after[1])
 #
 # - `torch.device` and `.to(device)`: the model once, every batch as it is loaded.
 # - Device mismatches are loud; read the two device names in the message.
-# - Profile before optimising: here the data path, not the model, was the bottleneck.
+# - Profile before optimising. On a CPU the model's arithmetic dominates and a better data
+#   path buys little; on a GPU the arithmetic is fast, so the data path decides how busy it is.
 #
 # **The series:** from raw tensors to `fit(epochs, model, loss_func, opt, train_dl, valid_dl)`:
 # that is what `torch.nn` really is.
