@@ -6,10 +6,10 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PYTEST := $(PY) -m pytest
-NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
 PORT   ?= 8888
 
-.PHONY: venv run test lab present slides notebooks clean
+.PHONY: venv run test lint export lab present slides notebooks clean
 
 venv: $(STAMP)
 
@@ -19,13 +19,26 @@ $(STAMP): requirements.txt pyproject.toml
 	  | grep -v "^WARNING: Location" || true
 	@$(PY) -c "import torch, utils" && touch $(STAMP)
 
-## make run: execute every notebook into build/run/ and print seconds and final metrics
+## make run: execute every notebook (side by side) into build/run/; print seconds, slowest
+## cell and final metrics per notebook, and the wall time
 run: $(STAMP)
 	$(PY) tools/notebooks.py run
 
-## make test: unit and download tests, browser tests, and every notebook under nbval (strict)
-test: $(STAMP)
-	$(PYTEST) tests $(wildcard notebooks/[0-9][0-9]_*.ipynb) $(NBVAL)
+## make test: lint, generated code current, unit/download/W&B/browser tests, then every
+## notebook under nbval (numbers compared) the way Colab runs it: installed package, empty folder
+test: $(STAMP) lint
+	$(PY) tools/notebooks.py export --check
+	$(PYTEST) tests -n $(JOBS) --dist loadfile
+	$(PY) tools/colab.py nbval -n $(JOBS) --dist loadscope
+
+## make lint: ruff (lint and format) over utils, tools and tests
+lint: $(STAMP)
+	$(PY) -m ruff check utils tools tests
+	$(PY) -m ruff format --check utils tools tests
+
+## make export: copy the cells marked "# saved to utils/NAME.py" into utils (authors)
+export: $(STAMP)
+	$(PY) tools/notebooks.py export
 
 ## make lab / make present: JupyterLab with RISE on localhost, offline; prints the first deck's URL
 lab present: $(STAMP)
@@ -35,7 +48,8 @@ lab present: $(STAMP)
 slides: $(STAMP)
 	$(PY) tools/slides.py
 
-## make notebooks: rebuild notebooks/*.ipynb from notebooks/src/*.py and execute them (authors)
+## make notebooks: export, then rebuild notebooks/*.ipynb from notebooks/src/*.py and execute
+## them as Colab would (authors; NB=03 for one)
 notebooks: $(STAMP)
 	$(PY) tools/notebooks.py build $(NB)
 

@@ -1,11 +1,14 @@
+"""Fixtures and helpers shared by the test modules (none imports another)."""
+
 import os
 import sys
 from pathlib import Path
 
 import pytest
+import torch
+from torch.utils.data import TensorDataset
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED_MNIST = ROOT.parent / "shared" / "data" / "mnist"
 sys.path.insert(0, str(ROOT))
 
 # Tests never reach the network and never use a real W&B account.
@@ -15,8 +18,37 @@ os.environ.setdefault("WANDB_SILENT", "true")
 
 
 @pytest.fixture(scope="session")
+def root():
+    return ROOT
+
+
+@pytest.fixture(scope="session")
 def mnist():
     """The four arrays of the classic split, loaded once for the whole session."""
     from utils.data import load_mnist
 
     return load_mnist(progress=False)
+
+
+def make_toy_data(n_train=200, n_valid=70, seed=0):
+    """A learnable toy problem shaped like MNIST: 784 features, 10 classes."""
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(n_train + n_valid, 784, generator=g)
+    x[:, 10:] *= 0.05  # faint noise pixels, so 200 examples are enough to learn from
+    y = x[:, :10].argmax(dim=1)  # the class is readable from the first ten features
+    return TensorDataset(x[:n_train], y[:n_train]), TensorDataset(x[n_train:], y[n_train:])
+
+
+@pytest.fixture
+def toy_data():
+    """(train_ds, valid_ds) of the toy problem: 200 and 70 examples."""
+    return make_toy_data()
+
+
+@pytest.fixture(autouse=True)
+def stop_wandb_service():
+    """wandb.init starts a service and exports WANDB_SERVICE; anything started later (a
+    kernel, a subprocess) would inherit it and talk to a service that is gone."""
+    yield
+    if "wandb" in sys.modules:
+        sys.modules["wandb"].teardown()

@@ -5,8 +5,10 @@ A local HTTP server on 127.0.0.1 plays the mirrors; requests downloads through i
 
 import gzip
 import http.server
+import os
 import socket
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -41,7 +43,15 @@ def test_repo_copy_matches_the_published_hashes():
 
 
 class Mirror:
-    """A tiny HTTP mirror: serves ``files``; ``truncate`` names files cut short mid-body."""
+    """A tiny HTTP mirror and fault server. ``/good/NAME`` serves the file; ``truncate`` names
+    files cut short mid-body. The other first path parts misbehave:
+
+    /endless/  200 without Content-Length, then zeros until the client hangs up (or 200 MB)
+    /huge/     announces a 10 GB Content-Length
+    /trickle/  one byte every 50 ms (for 20 s at most)
+    /hang/     accepts the request and says nothing (for 10 s at most)
+    /gzipenc/  the genuine .gz, sent with "Content-Encoding: gzip" as some CDNs do
+    """
 
     def __init__(self):
         self.files = {name: (REPO_MNIST / name).read_bytes() for name in MNIST_FILES}
@@ -51,16 +61,53 @@ class Mirror:
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):
-                name = self.path.rsplit("/", 1)[-1]
+                kind, name = self.path.strip("/").split("/")[0], self.path.rsplit("/", 1)[-1]
                 mirror.requests.append(self.path)
-                if not self.path.startswith("/good/") or name not in mirror.files:
+                if name not in mirror.files or kind not in FAULTS + ("good",):
                     self.send_error(404)
                     return
                 body = mirror.files[name]
+                try:
+                    getattr(self, f"send_{kind}", self.send_good)(name, body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up, as it should
+
+            def send_good(self, name, body):
                 self.send_response(200)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body[: len(body) // 2] if name in mirror.truncate else body)
+
+            def send_endless(self, name, body):
+                self.send_response(200)
+                self.end_headers()
+                for _ in range(200 * 16):  # 200 MB at most: the test must stop by itself
+                    self.wfile.write(bytes(1 << 16))
+
+            def send_huge(self, name, body):
+                self.send_response(200)
+                self.send_header("Content-Length", str(10**10))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def send_trickle(self, name, body):
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                for i in range(min(len(body), 400)):  # 20 s at most
+                    self.wfile.write(body[i : i + 1])
+                    self.wfile.flush()
+                    time.sleep(0.05)
+
+            def send_hang(self, name, body):
+                time.sleep(10)
+
+            def send_gzipenc(self, name, body):
+                self.send_response(200)
+                self.send_header("Content-Encoding", "gzip")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
 
             def log_message(self, *args):
                 pass
@@ -68,6 +115,9 @@ class Mirror:
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+FAULTS = ("endless", "huge", "trickle", "hang", "gzipenc")
 
 
 @pytest.fixture
@@ -104,7 +154,9 @@ def test_valid_local_copy_is_not_downloaded_again(mirror, tmp_path):
 
 
 def test_falls_back_to_the_next_mirror(mirror, tmp_path, monkeypatch):
-    monkeypatch.setenv("MNIST_MIRRORS", f"{closed_port_url()} {mirror.url}/missing/, {mirror.url}/good")
+    monkeypatch.setenv(
+        "MNIST_MIRRORS", f"{closed_port_url()} {mirror.url}/missing/, {mirror.url}/good"
+    )
     raw = fetch(LABELS, tmp_path, progress=False)
     assert parse_idx(raw)[:5].tolist() == [5, 0, 4, 1, 9]
     assert mirror.requests == [f"/missing/{LABELS}", f"/good/{LABELS}"]
@@ -172,6 +224,71 @@ def test_corrupt_local_file_stays_until_a_good_copy_arrives(tmp_path, monkeypatc
 def test_unknown_file_name():
     with pytest.raises(ValueError, match="unknown MNIST file"):
         fetch("train-images.npy")
+
+
+def test_endless_stream_is_cut_at_the_size_cap(mirror, tmp_path, monkeypatch):
+    monkeypatch.setenv("MNIST_MIRRORS", f"{mirror.url}/endless/")
+    start = time.monotonic()
+    with pytest.raises(MNISTError, match="sends more than 61,632 bytes"):
+        fetch(LABELS, tmp_path, progress=False)
+    assert time.monotonic() - start < 5 and list(tmp_path.iterdir()) == []
+
+
+def test_oversized_announcement_is_refused_before_reading(mirror, tmp_path, monkeypatch):
+    monkeypatch.setenv("MNIST_MIRRORS", f"{mirror.url}/huge/")
+    with pytest.raises(MNISTError, match="sends more than"):
+        fetch(LABELS, tmp_path, progress=False)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_trickling_mirror_runs_out_of_its_time_budget(mirror, tmp_path, monkeypatch):
+    monkeypatch.setenv("MNIST_MIRRORS", f"{mirror.url}/trickle/")
+    start = time.monotonic()
+    with pytest.raises(MNISTError, match="too slow"):
+        fetch(LABELS, tmp_path, progress=False, timeout=1, max_seconds=2)
+    assert time.monotonic() - start < 4 and list(tmp_path.iterdir()) == []
+
+
+def test_a_mirror_that_timed_out_is_skipped_for_the_other_files(mirror, tmp_path, monkeypatch):
+    monkeypatch.setenv("MNIST_MIRRORS", f"{mirror.url}/hang/ {mirror.url}/good/")
+    start = time.monotonic()
+    got = load_mnist(tmp_path, test=True, progress=False, timeout=1)
+    assert time.monotonic() - start < 5  # one timeout of 1 s, not one per file
+    assert [r for r in mirror.requests if r.startswith("/hang/")] == [
+        "/hang/train-images-idx3-ubyte.gz"
+    ]
+    assert len(got) == 6 and sorted(p.name for p in tmp_path.iterdir()) == sorted(MNIST_FILES)
+
+
+def test_stale_partial_files_of_a_killed_download_are_removed(mirror, tmp_path):
+    stale, live = tmp_path / f"{LABELS}.part-dead", tmp_path / f"{LABELS}.part-live"
+    stale.write_bytes(b"half a file")
+    live.write_bytes(b"being written right now")
+    an_hour_ago = time.time() - 3600
+    os.utime(stale, (an_hour_ago, an_hour_ago))
+    fetch(LABELS, tmp_path, progress=False)
+    assert not stale.exists() and live.exists()
+
+
+def test_content_encoding_gzip_keeps_the_bytes_as_sent(mirror, tmp_path, monkeypatch):
+    monkeypatch.setenv("MNIST_MIRRORS", f"{mirror.url}/gzipenc/")
+    raw = fetch(LABELS, tmp_path, progress=False)
+    assert parse_idx(raw)[:3].tolist() == [5, 0, 4]
+    assert (tmp_path / LABELS).read_bytes() == mirror.files[LABELS]
+
+
+def test_an_unwritable_data_folder_says_which_and_what_to_do(tmp_path, mirror):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where a folder should be")
+    folder = blocker / "mnist"
+    with pytest.raises(MNISTError) as err:
+        fetch(LABELS, folder, progress=False)
+    assert str(folder) in str(err.value) and "MNIST_DIR" in str(err.value)
+    if os.geteuid() != 0:  # root may write anywhere: this half needs an ordinary user
+        locked = tmp_path / "locked"
+        locked.mkdir(mode=0o500)
+        with pytest.raises(MNISTError, match="MNIST_DIR"):
+            fetch(LABELS, locked, progress=False)
 
 
 def test_data_dir_env_var(monkeypatch, tmp_path):

@@ -5,14 +5,10 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader, TensorDataset
 
-from utils import seed_everything
-from utils.device import DeviceBatches, get_device, to_device
+from utils.device import get_device
+from utils.loaders import DeviceBatches, WrappedDataLoader, to_device, to_images
 from utils.models import Lambda, flatten, mnist_cnn
-from utils.training import WrappedDataLoader, get_data
-
-from test_training import notebook_definitions
-
-NB09 = notebook_definitions.__defaults__[0].with_name("09_sequential.ipynb")
+from utils.repro import seed_everything
 
 
 @pytest.mark.parametrize("size", [(14, 14), (28, 28), (56, 56), (20, 36), (100, 64), (7, 7)])
@@ -31,7 +27,7 @@ def test_cnn_trains_on_images_of_another_size():
     y = torch.arange(64) % 10
     for i in range(64):  # a bright square whose position encodes the class
         r = 4 * int(y[i])
-        x[i, 0, r:r + 12, r:r + 12] = 1.0
+        x[i, 0, r : r + 12, r : r + 12] = 1.0
     model = mnist_cnn()
     opt = torch.optim.Adam(model.parameters(), lr=0.01)
     first = F.cross_entropy(model(x), y).item()
@@ -52,7 +48,7 @@ def test_lambda_wraps_a_function_as_a_layer():
 
 def test_wrapped_dataloader_applies_its_function_to_every_batch():
     ds = TensorDataset(torch.rand(10, 784), torch.arange(10))
-    dl = WrappedDataLoader(DataLoader(ds, batch_size=4), lambda x, y: (x.view(-1, 1, 28, 28), y))
+    dl = WrappedDataLoader(DataLoader(ds, batch_size=4), to_images)
     batches = list(dl)
     assert len(dl) == len(batches) == 3
     assert [tuple(xb.shape) for xb, _ in batches] == [(4, 1, 28, 28)] * 2 + [(2, 1, 28, 28)]
@@ -64,10 +60,13 @@ def test_device_batches_cover_the_data_once_per_epoch():
     x, y = torch.arange(10.0).view(10, 1), torch.arange(10)
     ordered = list(DeviceBatches(x, y, 4, device))
     assert len(ordered) == 3 and torch.equal(ordered[-1][1].cpu(), torch.tensor([8, 9]))
-    seed_everything(0)
     shuffled = DeviceBatches(x, y, 4, device, shuffle=True)
-    labels = torch.cat([yb for _, yb in shuffled]).cpu()
-    assert sorted(labels.tolist()) == list(range(10)) and labels.tolist() != list(range(10))
+    epoch1 = torch.cat([yb for _, yb in shuffled]).cpu().tolist()
+    epoch2 = torch.cat([yb for _, yb in shuffled]).cpu().tolist()
+    assert sorted(epoch1) == list(range(10)) and epoch1 != list(range(10)) and epoch1 != epoch2
+    again = DeviceBatches(x, y, 4, device, shuffle=True)  # the same seed, the same order
+    torch.manual_seed(123)  # the global generator plays no part
+    assert torch.cat([yb for _, yb in again]).cpu().tolist() == epoch1
     for xb, yb in shuffled:  # inputs stay paired with their labels
         assert torch.equal(xb.view(-1).long(), yb) and xb.device.type == device.type
 
@@ -83,18 +82,3 @@ def test_training_step_on_the_gpu():
     xb, yb = torch.rand(8, 1, 28, 28, device="cuda"), torch.arange(8, device="cuda")
     F.cross_entropy(model(xb), yb).backward()
     assert all(p.grad.is_cuda for p in model.parameters())
-
-
-def test_notebook_09_and_utils_behave_the_same():
-    ds = TensorDataset(torch.rand(10, 784), torch.arange(10))
-    nb = notebook_definitions(NB09, ("class Lambda", "class WrappedDataLoader"),
-                              {"nn": torch.nn, "get_data": get_data, "train_ds": ds,
-                               "valid_ds": ds, "bs": 4})  # that cell also builds loaders
-    x = torch.rand(6, 10, 1, 1)
-    assert torch.equal(nb["Lambda"](flatten)(x), Lambda(flatten)(x))
-    dl = DataLoader(ds, batch_size=4)
-    as_images = lambda x, y: (x.view(-1, 1, 28, 28), y)
-    mine, theirs = WrappedDataLoader(dl, as_images), nb["WrappedDataLoader"](dl, as_images)
-    assert len(mine) == len(theirs)
-    for (a, b), (c, d) in zip(mine, theirs):
-        assert torch.equal(a, c) and torch.equal(b, d)

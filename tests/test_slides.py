@@ -8,7 +8,6 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -23,8 +22,14 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 SCREENSHOTS = ROOT / "build" / "slides" / "screenshots"
 WIDTH, HEIGHT = 1280, 720
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 # The one outside resource a notebook refers to: the Colab badge of the (hidden) first cell.
 ALLOWED_LIVE = ("https://colab.research.google.com/assets/colab-badge.svg",)
 
@@ -101,7 +106,9 @@ def static_decks():
 def test_static_deck_renders_fits_and_stays_offline(browser, static_decks, path):
     page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
     outside = []
-    page.on("request", lambda r: None if r.url.startswith(("file:", "data:")) else outside.append(r.url))
+    page.on(
+        "request", lambda r: None if r.url.startswith(("file:", "data:")) else outside.append(r.url)
+    )
     page.goto((static_decks / f"{path.stem}.slides.html").as_uri())
     page.wait_for_function("window.Reveal && Reveal.isReady()", timeout=20000)
     assert page.evaluate("Reveal.getTotalSlides()") == expected_slides(path)[0]
@@ -122,8 +129,13 @@ def free_port():
 def lab_server(tmp_path_factory):
     port, token = free_port(), "slides-test"
     env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(tmp_path_factory.mktemp("runtime")))
-    proc = subprocess.Popen(lab_command(port, token), cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        lab_command(port, token),
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(120):
@@ -145,11 +157,13 @@ def test_live_rise_deck_renders_and_fits(browser, lab_server, path):
     url, token = lab_server
     page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
     outside = []
+
     def route(r):
         if r.request.url.startswith(url) or r.request.url.startswith(("data:", "blob:")):
             return r.continue_()
         outside.append(r.request.url)
         return r.abort()  # no network on stage: the deck must not need it
+
     page.route("**/*", route)
     page.goto(f"{url}/rise/notebooks/{path.name}?token={token}")
     page.wait_for_selector(".reveal .slides section.present", timeout=60000)

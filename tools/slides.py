@@ -19,16 +19,20 @@ from nbconvert import SlidesExporter
 ROOT = Path(__file__).resolve().parent.parent
 SLIDES = ROOT / "slides"
 OUT = ROOT / "build" / "slides"
-LIB = {"reveal.js": "reveal.js", "requirejs/require.js": "require.js",
-       "jquery/dist/jquery.min.js": "jquery.min.js"}
+LIB = {
+    "reveal.js": "reveal.js",
+    "requirejs/require.js": "require.js",
+    "jquery/dist/jquery.min.js": "jquery.min.js",
+}
 
 
 def vendor() -> None:
     """Copy the JavaScript the decks need into build/slides/lib (npm ci when missing)."""
     modules = SLIDES / "node_modules"
     if not (modules / "reveal.js").exists():
-        subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--prefix", str(SLIDES)],
-                       check=True)
+        subprocess.run(
+            ["npm", "ci", "--no-audit", "--no-fund", "--prefix", str(SLIDES)], check=True
+        )
     for src, dest in LIB.items():
         target = OUT / "lib" / dest
         if target.exists():
@@ -38,10 +42,14 @@ def vendor() -> None:
 
 
 def export(path: Path) -> Path:
-    exporter = SlidesExporter(template_file=str(SLIDES / "deck.html.j2"),
-                              extra_template_basedirs=[str(SLIDES)],
-                              reveal_url_prefix="lib/reveal.js", reveal_theme="white",
-                              require_js_url="lib/require.js", jquery_url="lib/jquery.min.js")
+    exporter = SlidesExporter(
+        template_file=str(SLIDES / "deck.html.j2"),
+        extra_template_basedirs=[str(SLIDES)],
+        reveal_url_prefix="lib/reveal.js",
+        reveal_theme="white",
+        require_js_url="lib/require.js",
+        jquery_url="lib/jquery.min.js",
+    )
     body, _ = exporter.from_notebook_node(nbformat.read(path, as_version=4))
     dest = OUT / f"{path.stem}.slides.html"
     dest.write_text(body, encoding="utf-8")
@@ -50,13 +58,17 @@ def export(path: Path) -> Path:
 
 def title(path: Path) -> str:
     nb = nbformat.read(path, as_version=4)
-    first = next(c for c in nb.cells if c.metadata.get("slideshow", {}).get("slide_type") == "slide")
+    first = next(
+        c for c in nb.cells if c.metadata.get("slideshow", {}).get("slide_type") == "slide"
+    )
     return first.source.splitlines()[0].lstrip("# ").split(" · ", 1)[-1]
 
 
 def index(decks: list[Path], notebooks: list[Path]) -> Path:
     items = "\n".join(
-        f'<li><a href="{d.name}">{html.escape(title(nb))}</a></li>' for d, nb in zip(decks, notebooks))
+        f'<li><a href="{d.name}">{html.escape(title(nb))}</a></li>'
+        for d, nb in zip(decks, notebooks)
+    )
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>torch.nn, really: slides</title>
 <style>body {{ font: 20px/1.5 sans-serif; max-width: 40em; margin: 2em auto; }}</style>
@@ -75,7 +87,10 @@ def main() -> int:
     vendor()
     shutil.copy(SLIDES / "deck.css", OUT / "deck.css")
     decks = [export(nb) for nb in notebooks]
-    print(f"{len(decks)} decks in {OUT.relative_to(ROOT)}/; open {index(decks, notebooks).relative_to(ROOT)}")
+    print(
+        f"{len(decks)} decks in {OUT.relative_to(ROOT)}/; "
+        f"open {index(decks, notebooks).relative_to(ROOT)}"
+    )
     return 0
 
 

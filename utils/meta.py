@@ -1,7 +1,10 @@
 """Facts about the series that several places need: written here once."""
 
-#: GitHub "owner/name" of this repository. Every notebook's Colab badge and Colab setup cell
-#: are generated from it (tools/build_notebooks.py); tests/test_notebooks.py checks they agree.
+#: What the first cell of every notebook checks, to tell this package from another `utils`.
+SERIES = "torch-nn-really"
+
+#: GitHub "owner/name" of this repository. Every notebook's Colab badge and setup cell are
+#: generated from it (tools/notebooks.py); tests/test_notebooks.py checks they agree.
 REPO_SLUG = "torch-nn-really/torch-nn-really"
 BRANCH = "main"
 

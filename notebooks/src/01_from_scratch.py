@@ -5,6 +5,7 @@
 #
 # **This notebook:** weights and bias by hand, `log_softmax` and the loss by hand, the
 # autograd graph, and a training loop that we will spend the rest of the series refactoring.
+# *About 20 minutes.*
 
 # %% [markdown] slide_type="subslide"
 # ## Where we are
@@ -23,8 +24,8 @@ import math
 
 import torch
 
-from utils import seed_everything
 from utils.data import load_mnist
+from utils.repro import seed_everything
 
 seed_everything(0)
 x_train, y_train, x_valid, y_valid = map(torch.tensor, load_mnist())
@@ -33,8 +34,8 @@ n, n_in = x_train.shape
 # %% [markdown] slide_type="slide"
 # ## The parameters
 #
-# A linear model: 784 pixels in, 10 scores out. Random weights scaled by 1/√784
-# (Xavier-style init) so the scores start small; bias at zero.
+# A linear model: 784 pixels in, 10 scores out. Random weights scaled by 1/√784, the number
+# of inputs (LeCun's initialisation), so the scores start small; bias at zero.
 
 # %%
 weights = torch.randn(n_in, 10) / math.sqrt(n_in)
@@ -59,6 +60,10 @@ def log_softmax(x):
 def model(xb):
     return log_softmax(xb @ weights + bias)
 
+# %% [markdown] slide_type="fragment"
+# Any Python callable that maps a batch to scores is a model. `nn.Module` (notebook 03) will
+# just be a more convenient callable.
+
 # %% [markdown] slide_type="subslide"
 # One mini-batch of 64 images in, 64 rows of 10 log-probabilities out.
 
@@ -66,28 +71,37 @@ def model(xb):
 bs = 64
 xb = x_train[:bs]
 preds = model(xb)
-preds[0], preds.shape
+print(preds.shape)
+print(preds.grad_fn)  # the last operation that made preds: log_softmax's subtraction
 
 # %% [markdown] slide_type="fragment"
-# Besides values and a shape, `preds` carries a `grad_fn`: the last operation that made it.
+# Besides values and a shape, `preds` carries a `grad_fn`: the operation that produced it,
+# which links back to the operations before it.
 
 # %% [markdown] slide_type="subslide"
 # ## The autograd graph
 #
-# Following `grad_fn` backwards gives every operation PyTorch recorded, from the weights and
-# bias (blue) to `preds` (green). `backward()` walks this graph to compute gradients.
+# Every recorded operation, from weights and bias (blue) to `preds` (green): `backward()`
+# walks it from the bottom up.
 
 # %%
-from torchviz import make_dot
+from utils.plots import autograd_graph
 
-graph = make_dot(preds, params={"weights": weights, "bias": bias})
-graph.graph_attr.update(rankdir="LR", size="11,3")  # left to right, to fit one slide
-graph
+autograd_graph(preds, {"weights": weights, "bias": bias})
+
+# %% [markdown] slide_type="notes"
+# Read the graph bottom-up with the room: weights and bias, the matmul (MmBackward0), the add,
+# then the ops of log_softmax. The stream's aside: this graph is built as the code runs.
 
 # %% [markdown] slide_type="slide"
 # ## The loss: negative log-likelihood
 #
 # For each image, pick the log-probability of the correct digit, and average the negatives.
+# `log_probs[range(n), target]` picks, in row *i*, the column `target[i]`:
+
+# %%
+log_probs = torch.tensor([[-0.1, -2.5, -3.0], [-1.2, -0.4, -2.0]])
+log_probs[range(2), torch.tensor([0, 2])]  # row 0 column 0, row 1 column 2
 
 # %%
 def nll(log_probs, target):
@@ -133,6 +147,14 @@ with torch.no_grad():
 print(f"validation before training: loss {before[0]:.4f}, accuracy {before[1]:.4f}")
 
 # %% [markdown] slide_type="slide"
+# ## Two words before the loop
+#
+# - **Learning rate** (`lr`): how far each step moves the parameters against their gradient.
+#   Too small and training crawls; too big and the loss jumps around or blows up.
+# - **Epoch**: one pass over all 50,000 training images. With batches of 64 that is
+#   782 steps; we train for 2 epochs.
+
+# %% [markdown] slide_type="subslide"
 # ## The training loop
 #
 # For each batch: predict, measure the loss, `backward()` for gradients, step the parameters
@@ -153,6 +175,10 @@ for epoch in range(epochs):
             weights.grad.zero_()
             bias.grad.zero_()
 
+# %% [markdown] slide_type="notes"
+# The to-do list from the stream: every line of this loop gets replaced by a PyTorch feature in
+# notebooks 02-05. Point at the four update lines: notebook 04 makes them two.
+
 # %% [markdown] slide_type="slide"
 # ## Did it work?
 #
@@ -167,7 +193,7 @@ print(f"validation after training:  loss {after[0]:.4f}, accuracy {after[1]:.4f}
 assert after[0] < before[0] and after[1] >= 0.90
 
 # %%
-from utils import report
+from utils.repro import report
 
 report(valid_loss=after[0], valid_acc=after[1])
 
@@ -179,3 +205,7 @@ report(valid_loss=after[0], valid_acc=after[1])
 # - Check that the loss falls from ln 10 and the accuracy rises.
 #
 # **Next:** let `torch.nn.functional` replace our hand-written pieces.
+#
+# **Read more:** [autograd mechanics](https://pytorch.org/docs/stable/notes/autograd.html) ·
+# [`torch.no_grad`](https://pytorch.org/docs/stable/generated/torch.no_grad.html) ·
+# [tensor indexing](https://pytorch.org/docs/stable/tensor_view.html)

@@ -3,8 +3,9 @@
 #
 # Our first refactor: same model, same loop, fewer hand-written pieces.
 #
-# **This notebook:** what is in `torch.nn.functional`, and `F.cross_entropy` replacing our
-# `log_softmax` + negative log-likelihood.
+# **This notebook:** what is in `torch.nn.functional`, `F.cross_entropy` replacing our
+# `log_softmax` + negative log-likelihood, and `evaluate`, the validation check named once.
+# *About 10 minutes.*
 
 # %% [markdown] slide_type="subslide"
 # ## Where we are
@@ -22,9 +23,8 @@ import math
 
 import torch
 
-from utils import report, seed_everything
 from utils.data import load_mnist
-from utils.training import accuracy, evaluate
+from utils.repro import report, seed_everything
 
 seed_everything(0)
 x_train, y_train, x_valid, y_valid = map(torch.tensor, load_mnist())
@@ -51,6 +51,15 @@ print("layers:     ", [f for f in functions if f in {"linear", "conv2d", "avg_po
 # %% [markdown] slide_type="fragment"
 # Functions hold no state: no weights inside. Layers *with* weights are better as modules
 # (notebook 03), but activations and losses are just functions.
+
+# %% [markdown] slide_type="subslide"
+# ## Reading the docs without leaving the notebook
+#
+# `F.cross_entropy?` in Jupyter (or `help(F.cross_entropy)` anywhere) shows the docstring;
+# `??` shows the source when it is Python. The first lines:
+
+# %%
+print("\n".join(F.cross_entropy.__doc__.strip().splitlines()[:6]))
 
 # %% [markdown] slide_type="slide"
 # ## `F.cross_entropy` = `log_softmax` + negative log-likelihood
@@ -91,9 +100,30 @@ loss_func = F.cross_entropy
 def model(xb):
     return xb @ weights + bias
 
-# %% [markdown] slide_type="fragment"
-# `evaluate` is notebook 01's validation check (loss and accuracy on all 10,000 validation
-# images), kept in `utils.training` so every notebook can call it.
+# %% [markdown] slide_type="slide"
+# ## `evaluate`: the validation check, named once
+#
+# Notebook 01 wrote the validation check twice. As a function it serves every notebook to come:
+# no gradients (`no_grad`), any iterable of batches, and a mean weighted by batch size, so a
+# smaller last batch counts for what it holds.
+
+# %%
+# saved to utils/training.py
+@torch.no_grad()
+def evaluate(model, loss_func, batches):
+    """Mean loss and accuracy over every example of ``batches`` (an iterable of (xb, yb))."""
+    if hasattr(model, "eval"):  # an nn.Module has a train and an eval mode (notebook 07)
+        model.eval()
+    total_loss = total_correct = n = 0
+    for xb, yb in batches:
+        out = model(xb)
+        total_loss += loss_func(out, yb).item() * len(xb)
+        total_correct += (out.argmax(dim=1) == yb).sum().item()
+        n += len(xb)
+    return total_loss / n, total_correct / n
+
+# %% [markdown] slide_type="subslide"
+# All 10,000 validation images as one batch: a list holding one `(x, y)` pair.
 
 # %%
 before = evaluate(model, loss_func, [(x_valid, y_valid)])
@@ -120,7 +150,8 @@ for epoch in range(epochs):
 # %% [markdown] slide_type="subslide"
 # ## Still works
 #
-# Same loss and accuracy as notebook 01: a refactor changes the code, not the behaviour.
+# The same loss and accuracy as notebook 01, to the last digit: same seed, same start, same
+# order of batches, and `F.cross_entropy` computes what our two functions did.
 
 # %%
 after = evaluate(model, loss_func, [(x_valid, y_valid)])
@@ -135,5 +166,9 @@ report(valid_loss=after[0], valid_acc=after[1])
 # - `torch.nn.functional` is the stateless half of `torch.nn`: activations, losses, and
 #   layers written as functions.
 # - Two hand-written functions became one import, and the model lost its last line.
+# - `evaluate` names the validation check; from now on it is `utils.training.evaluate`.
 #
 # **Next:** `nn.Module` and `nn.Parameter`, so we stop naming every weight in the loop.
+#
+# **Read more:** [`torch.nn.functional`](https://pytorch.org/docs/stable/nn.functional.html) ·
+# [`F.cross_entropy`](https://pytorch.org/docs/stable/generated/torch.nn.functional.cross_entropy.html)

@@ -5,6 +5,7 @@
 #
 # **This notebook:** a model class, `parameters()` and `zero_grad()`, a `fit()` that works for
 # any model, then `nn.Linear`.
+# *About 15 minutes.*
 
 # %% [markdown] slide_type="subslide"
 # ## Where we are
@@ -23,8 +24,8 @@ import math
 import torch
 import torch.nn.functional as F
 
-from utils import report, seed_everything
 from utils.data import load_mnist
+from utils.repro import report, seed_everything
 from utils.training import evaluate
 
 seed_everything(0)
@@ -72,9 +73,10 @@ loss_func(model(x_train[:64]), y_train[:64])
 # ```
 # After: a loop over `model.parameters()`, and `model.zero_grad()`. It works for any model.
 # ```python
-# for p in model.parameters():
-#     p -= p.grad * lr
-# model.zero_grad()
+# with torch.no_grad():
+#     for p in model.parameters():
+#         p -= p.grad * lr
+#     model.zero_grad()
 # ```
 
 # %% [markdown] slide_type="subslide"
@@ -100,6 +102,8 @@ def fit(model, epochs=2):
 
 # %% [markdown] slide_type="subslide"
 # ## Same behaviour
+#
+# The same numbers as notebooks 01 and 02: same seed, same initial weights, same batches.
 
 # %%
 def train_and_check(model, fit):
@@ -131,7 +135,9 @@ class MnistLogistic(nn.Module):
         return self.lin(xb)
 
 # %% [markdown] slide_type="subslide"
-# The parameters are now found one level down, and `fit` does not care.
+# The parameters are now found one level down, and `fit` does not care. The numbers move a
+# little: `nn.Linear` starts from its own random init (uniform, also scaled by 1/√784), not
+# from ours.
 
 # %%
 seed_everything(0)
@@ -148,3 +154,7 @@ report(valid_loss=after[0], valid_acc=after[1])
 # - `nn.Linear` replaces our hand-made weights, bias and init.
 #
 # **Next:** `torch.optim`, so the update is not ours to write either.
+#
+# **Read more:** [`nn.Module`](https://pytorch.org/docs/stable/generated/torch.nn.Module.html) ·
+# [`nn.Parameter`](https://pytorch.org/docs/stable/generated/torch.nn.parameter.Parameter.html) ·
+# [`nn.Linear`](https://pytorch.org/docs/stable/generated/torch.nn.Linear.html)

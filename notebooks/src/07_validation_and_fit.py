@@ -6,6 +6,7 @@
 #
 # **This notebook:** a validation `DataLoader`, `train()` / `eval()`, `loss_batch`, `fit` with two
 # hooks, `get_data`, a `log_dict` callback and `fit_and_log`: three lines to train and log.
+# *About 20 minutes.*
 
 # %% [markdown] slide_type="subslide"
 # ## Where we are
@@ -24,8 +25,9 @@ import torch.nn.functional as F
 from torch import nn, optim
 from torch.utils.data import DataLoader
 
-from utils import report, seed_everything
-from utils.training import evaluate, mnist_datasets
+from utils.loaders import mnist_datasets
+from utils.repro import report, seed_everything
+from utils.training import evaluate
 
 seed_everything(0)
 train_ds, valid_ds = mnist_datasets()
@@ -40,7 +42,8 @@ loss_func = F.cross_entropy
 #   images fit in the same memory, and bigger batches are faster.
 
 # %%
-train_dl = DataLoader(train_ds, batch_size=bs, shuffle=True)
+train_dl = DataLoader(train_ds, batch_size=bs, shuffle=True,
+                      generator=torch.Generator().manual_seed(0))
 valid_dl = DataLoader(valid_ds, batch_size=bs * 2)
 len(train_dl), len(valid_dl)
 
@@ -59,8 +62,8 @@ print("eval: ", drop(torch.ones(8)))
 
 # %% [markdown] slide_type="fragment"
 # Batch norm likewise uses batch statistics in training and running averages in evaluation.
-# Our model has neither yet, but the habit costs nothing: `train()` before training,
-# `eval()` before validating.
+# Our model has neither yet, but the habit costs nothing: `train()` before training, and
+# `evaluate` (notebook 02) calls `eval()` before validating.
 
 # %% [markdown] slide_type="slide"
 # ## `loss_batch`
@@ -69,13 +72,15 @@ print("eval: ", drop(torch.ones(8)))
 # So: backpropagate only when given an optimizer.
 
 # %%
+# saved to utils/training.py
 def loss_batch(model, loss_func, xb, yb, opt=None):
+    """Loss on one batch; with an optimizer, also take one step."""
     loss = loss_func(model(xb), yb)
     if opt is not None:
         loss.backward()
         opt.step()
         opt.zero_grad()
-    return loss.item(), len(xb)
+    return loss.item()
 
 # %% [markdown] slide_type="slide"
 # ## `fit`, with two hooks
@@ -84,23 +89,53 @@ def loss_batch(model, loss_func, xb, yb, opt=None):
 # moment. `fit` knows nothing about logging, printing or plotting; hooks do.
 
 # %%
+# saved to utils/training.py
 def fit(epochs, model, loss_func, opt, train_dl, valid_dl,
         on_train_step=None, on_val_epoch_end=None):
+    """Train for ``epochs``, validating after each; the hooks get the metrics as dicts."""
+    check_setup(model, loss_func, train_dl, valid_dl)
     history = {"train_loss": [], "valid_loss": [], "valid_acc": []}
     for epoch in range(epochs):
         model.train()
         for xb, yb in train_dl:
-            loss, _ = loss_batch(model, loss_func, xb, yb, opt)
+            loss = loss_batch(model, loss_func, xb, yb, opt)
             history["train_loss"].append(loss)
             if on_train_step:
                 on_train_step({"epoch": epoch, "train_loss": loss})
-
-        valid_loss, valid_acc = evaluate(model, loss_func, valid_dl)  # eval() and no_grad inside
+        valid_loss, valid_acc = evaluate(model, loss_func, valid_dl)
         history["valid_loss"].append(valid_loss)
         history["valid_acc"].append(valid_acc)
         if on_val_epoch_end:
             on_val_epoch_end({"epoch": epoch, "valid_loss": valid_loss, "valid_acc": valid_acc})
     return history
+
+# %% [markdown] slide_type="subslide"
+# ## Fail early, and say why
+#
+# A wrong shape deep inside a loop gives a cryptic error. `check_setup` tries one validation
+# batch first (not a training batch: that would use up a shuffle) and says what to fix.
+
+# %%
+# saved to utils/training.py
+def check_setup(model, loss_func, train_dl, valid_dl):
+    """Raise a clear error if a loader is empty or a batch does not fit the model and loss."""
+    for name, dl in (("train_dl", train_dl), ("valid_dl", valid_dl)):
+        if len(dl) == 0:
+            raise ValueError(f"{name} yields no batches: is its dataset empty?")
+    xb, yb = next(iter(valid_dl))
+    model.eval()  # no batch-norm statistics updated, no dropout drawn
+    with torch.no_grad():
+        try:
+            out = model(xb)
+        except (RuntimeError, ValueError) as err:
+            raise RuntimeError(f"the model cannot take inputs {tuple(xb.shape)}: {err}") from err
+        try:
+            loss_func(out, yb)
+        except (RuntimeError, IndexError, ValueError) as err:
+            raise RuntimeError(
+                f"the model's output {tuple(out.shape)} does not fit the loss with targets "
+                f"{tuple(yb.shape)} {yb.dtype}: {err}. (cross_entropy wants (batch, classes) "
+                "scores and int64 class indices.)") from err
 
 # %% [markdown] slide_type="subslide"
 # ## A hook in action
@@ -120,18 +155,21 @@ history = fit(1, model, loss_func, opt, train_dl, valid_dl, on_val_epoch_end=pri
 # %% [markdown] slide_type="slide"
 # ## `get_data`
 #
-# Notebook 05 and this one built the same two loaders; name that once.
+# Notebook 05 and this one built the same two loaders; name that once. The training loader
+# shuffles with its own seeded generator, so a validation pass never changes its order.
 
 # %%
-def get_data(train_ds, valid_ds, bs):
-    return (DataLoader(train_ds, batch_size=bs, shuffle=True),
-            DataLoader(valid_ds, batch_size=bs * 2))
+# saved to utils/loaders.py
+def get_data(train_ds, valid_ds, bs, seed=0, **kwargs):
+    """Training batches shuffled (seeded); validation batches in order and twice as big."""
+    shuffle_seed = torch.Generator().manual_seed(seed)
+    return (DataLoader(train_ds, batch_size=bs, shuffle=True, generator=shuffle_seed, **kwargs),
+            DataLoader(valid_ds, batch_size=bs * 2, **kwargs))
 
 # %% [markdown] slide_type="subslide"
 # ## Logging is a callback
 #
-# `log_dict` hands each dict to W&B; `fit_and_log` wraps the run around `fit`: init, watch,
-# fit with both hooks, finish.
+# A hook that hands each dict to W&B is all the logging `fit` needs.
 
 # %%
 import os
@@ -142,17 +180,26 @@ from utils.tracking import init_run
 
 os.environ["WANDB_SILENT"] = "true"  # keep W&B's own status lines (local paths) out
 
-
+# %%
+# saved to utils/tracking.py
 def log_dict(metrics):
+    """The logging hook: hand each dict of metrics straight to W&B."""
     wandb.log(metrics)
 
+# %% [markdown] slide_type="subslide"
+# `fit_and_log` is the whole run around `fit`: start, watch, log through both hooks, finish.
 
-def fit_and_log(epochs, model, loss_func, opt, train_dl, valid_dl, config=None):
+# %%
+# saved to utils/tracking.py
+def fit_and_log(epochs, model, loss_func, opt, train_dl, valid_dl, config=None, watch_freq=100):
+    """``fit`` inside a W&B run: init, watch the model, log through both hooks, finish."""
     run = init_run(config=config)
-    wandb.watch(model, log="all", log_freq=100)
-    history = fit(epochs, model, loss_func, opt, train_dl, valid_dl,
-                  on_train_step=log_dict, on_val_epoch_end=log_dict)
-    run.finish()
+    try:  # finish the run even if training fails, so the next run starts clean
+        wandb.watch(model, log="all", log_freq=watch_freq)
+        history = fit(epochs, model, loss_func, opt, train_dl, valid_dl,
+                      on_train_step=log_dict, on_val_epoch_end=log_dict)
+    finally:
+        run.finish()
     return history, run
 
 # %% [markdown] slide_type="slide"
@@ -168,6 +215,9 @@ history, run = fit_and_log(epochs, model, loss_func, opt, train_dl, valid_dl,
 
 # %% [markdown] slide_type="subslide"
 # ## Validation every epoch
+#
+# The last line is notebook 05's and 06's result again: same seed, same shuffle. The validation
+# passes in between change nothing.
 
 # %%
 print(f"before training: validation loss {before[0]:.4f}, accuracy {before[1]:.4f}")
@@ -177,23 +227,42 @@ assert history["valid_loss"][-1] < before[0] and history["valid_acc"][-1] >= 0.9
 report(valid_loss=history["valid_loss"][-1], valid_acc=history["valid_acc"][-1])
 
 # %% [markdown] slide_type="subslide"
-# ## Training and validation loss
+# ## Reading the two curves
 
 # %%
 from utils.plots import plot_history
 
 plot_history(history)
 
+# %% [markdown] slide_type="subslide"
+# ## What overfitting would look like
+#
+# Training loss (blue) is measured on each batch as we train: noisy, and falling. Validation
+# loss (orange) is on unseen images, once per epoch. **Overfitting** looks like the two
+# parting: training loss still falling while validation loss turns up. Here validation loss
+# rose a little in epoch 2 (the numbers above): a first hint of that, or of a learning rate
+# (0.5) too big to settle. Two points cannot tell which; more epochs would.
+
+# %% [markdown] slide_type="notes"
+# The stream's point about hooks: fit stays the same, what happens around it changes. Ask the
+# room what overfitting would look like on this chart before showing the fragment.
+
 # %% [markdown] slide_type="slide"
 # ## Written once, imported from now on
 #
-# `loss_batch`, `fit`, `get_data`, `log_dict` and `fit_and_log` now live in `utils`
-# (`utils.training`, `utils.tracking`); a test checks they behave exactly like the ones above.
-# Later notebooks just import them:
+# The cells above that start with `# saved to utils/...` are the one source of
+# `utils.training` (`loss_batch`, `check_setup`, `fit`), `utils.loaders` (`get_data`) and
+# `utils.tracking` (`log_dict`, `fit_and_log`): `make export` copies them there, and a test
+# fails if the two ever differ. Later notebooks just import them:
 #
 # ```python
-# from utils.training import fit, get_data
+# from utils.loaders import get_data
 # from utils.tracking import fit_and_log
+# from utils.training import fit
 # ```
 #
 # **Next:** a convolutional network, trained by this same `fit`, unchanged.
+#
+# **Read more:** [`Module.train` / `Module.eval`](https://pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.eval) ·
+# [`torch.Generator`](https://pytorch.org/docs/stable/generated/torch.Generator.html) ·
+# [W&B and PyTorch](https://docs.wandb.ai/guides/integrations/pytorch/)
