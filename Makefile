@@ -9,7 +9,7 @@ PYTEST := $(PY) -m pytest
 JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
 PORT   ?= 8888
 
-.PHONY: venv run test lint export lab present slides notebooks clean
+.PHONY: venv run test test-units test-notebooks lint export bench lab present slides notebooks clean
 
 venv: $(STAMP)
 
@@ -24,12 +24,22 @@ $(STAMP): requirements.txt pyproject.toml
 run: $(STAMP)
 	$(PY) tools/notebooks.py run
 
-## make test: lint, generated code current, unit/download/W&B/browser tests, then every
-## notebook under nbval (numbers compared) the way Colab runs it: installed package, empty folder
+## make test: lint, generated code current; then, side by side, the unit/download/W&B/browser
+## tests and every notebook under nbval (numbers compared) the way Colab runs it
 test: $(STAMP) lint
 	$(PY) tools/notebooks.py export --check
-	$(PYTEST) tests -n $(JOBS) --dist loadfile
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-units test-notebooks
+
+test-units: $(STAMP)
+	$(PYTEST) tests -n $(JOBS) --dist loadgroup
+
+test-notebooks: $(STAMP)
 	$(PY) tools/colab.py nbval -n $(JOBS) --dist loadscope
+
+## make bench: fit vs a bare loop, DeviceBatches vs DataLoader, CNN samples/s, notebook
+## times, measured side by side in one run; also written to build/bench.json
+bench: $(STAMP)
+	$(PY) tools/bench.py
 
 ## make lint: ruff (lint and format) over utils, tools and tests
 lint: $(STAMP)

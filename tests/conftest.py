@@ -11,6 +11,10 @@ from torch.utils.data import TensorDataset
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+# Side by side under pytest-xdist, one thread per worker: no oversubscribed cores.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    torch.set_num_threads(1)
+
 # Tests never reach the network and never use a real W&B account.
 os.environ["WANDB_MODE"] = "offline"
 os.environ.pop("WANDB_API_KEY", None)

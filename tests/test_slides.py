@@ -5,6 +5,7 @@ Static path: the offline reveal.js decks that `make slides` writes, opened from 
 """
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -79,7 +80,7 @@ def walk(page, path, next_key=None):
             page.keyboard.press(next_key)
         else:
             page.evaluate("Reveal.next()")
-        page.wait_for_timeout(150)
+        page.wait_for_timeout(50)
     return slides, seen
 
 
@@ -102,6 +103,7 @@ def static_decks():
     return slides.OUT
 
 
+@pytest.mark.xdist_group("static-decks")  # one worker builds the decks; the other goes live
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_static_deck_renders_fits_and_stays_offline(browser, static_decks, path):
     page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
@@ -152,23 +154,33 @@ def lab_server(tmp_path_factory):
         proc.wait(timeout=30)
 
 
+@pytest.fixture(scope="module")
+def live_context(browser):
+    """One browser context for every live deck: JupyterLab's scripts are cached after the
+    first. Requests that leave the machine are recorded and refused (no network on stage);
+    they are matched in the browser driver, so local requests take no detour through Python."""
+    context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT})
+    context.outside = []
+
+    def block(r):
+        context.outside.append(r.request.url)
+        return r.abort()
+
+    context.route(re.compile(r"^(https?|wss?)://(?!127\.0\.0\.1[:/])"), block)
+    yield context
+    context.close()
+
+
+@pytest.mark.xdist_group("live-decks")  # one JupyterLab server for all live decks
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_live_rise_deck_renders_and_fits(browser, lab_server, path):
+def test_live_rise_deck_renders_and_fits(live_context, lab_server, path):
     url, token = lab_server
-    page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
-    outside = []
-
-    def route(r):
-        if r.request.url.startswith(url) or r.request.url.startswith(("data:", "blob:")):
-            return r.continue_()
-        outside.append(r.request.url)
-        return r.abort()  # no network on stage: the deck must not need it
-
-    page.route("**/*", route)
+    page = live_context.new_page()
+    live_context.outside.clear()
     page.goto(f"{url}/rise/notebooks/{path.name}?token={token}")
     page.wait_for_selector(".reveal .slides section.present", timeout=60000)
-    page.wait_for_timeout(1500)
+    page.wait_for_timeout(500)
     page.mouse.click(WIDTH // 2, 5)  # keyboard focus on the deck
     check_fits(path, *walk(page, path, next_key="Space"))
-    assert set(outside) <= set(ALLOWED_LIVE), outside
+    assert set(live_context.outside) <= set(ALLOWED_LIVE), live_context.outside
     page.close()

@@ -215,7 +215,10 @@ def build(names: list[str]) -> int:
 
 
 # ---------------------------------------------------------------- run
-def _run_one(path: str) -> tuple[str, float, float, str, str]:
+def _run_one(path: str) -> tuple[str, float, float, str]:
+    from tools.colab import THREADS
+
+    os.environ.update(THREADS)  # one thread per kernel: side by side without oversubscribing
     nb = nbformat.read(path, as_version=4)
     try:
         seconds = execute(nb, NOTEBOOKS)
@@ -224,7 +227,7 @@ def _run_one(path: str) -> tuple[str, float, float, str, str]:
         seconds, metrics = float("nan"), f"FAILED: {type(err).__name__}: {str(err)[:200]}"
     slowest = max(pop_seconds(nb), default=0.0)
     nbformat.write(nb, ROOT / "build" / "run" / Path(path).name)
-    return Path(path).stem, seconds, slowest, metrics, ""
+    return Path(path).stem, seconds, slowest, metrics
 
 
 def run(names: list[str]) -> int:
@@ -236,15 +239,20 @@ def run(names: list[str]) -> int:
     out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     width = max(len(p.stem) for p in paths)
-    print(f"{'notebook':<{width}}  {'seconds':>7}  {'slowest cell':>12}  final metrics", flush=True)
+    header = f"{'notebook':<{width}}  {'seconds':>7}  {'slowest cell':>12}  final metrics"
+    print(header, flush=True)
     rows = []
     with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        for name, seconds, slowest, metrics, _ in pool.map(_run_one, map(str, paths)):
-            rows.append((name, seconds, metrics))
+        for row in pool.map(_run_one, map(str, paths)):
+            rows.append(row)
+            name, seconds, slowest, metrics = row
             print(f"{name:<{width}}  {seconds:7.1f}  {slowest:12.1f}  {metrics}", flush=True)
     wall = time.perf_counter() - start
-    print(f"{'wall time':<{width}}  {wall:7.1f}  (executed copies in {out.relative_to(ROOT)}/)")
-    return 1 if any(m.startswith("FAILED") for _, _, m in rows) else 0
+    print(
+        f"{'wall time':<{width}}  {wall:7.1f}  ({os.cpu_count()} side by side; "
+        f"executed copies in {out.relative_to(ROOT)}/)"
+    )
+    return 1 if any(row[3].startswith("FAILED") for row in rows) else 0
 
 
 def main(argv=None) -> int:

@@ -1,0 +1,172 @@
+"""`make bench`: how fast the series' pieces are, measured side by side in one run.
+
+- `fit` against a bare hand-written loop: the same model, data, seed and validation pass, each
+  timed in alternation; the ratio bare/fit (1.0 = fit costs nothing extra; goal >= 0.95).
+- One epoch of the seed CNN with `DeviceBatches` against the naive `DataLoader` (+ reshape and
+  move per batch) on the current device; the ratio, and the CNN's training samples per second.
+- Each notebook's wall time (executed as `make run` does).
+
+Prints a table and writes build/bench.json. Timings vary by machine and load: compare ratios
+from one run, not seconds across machines.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import nn, optim
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from utils.device import get_device  # noqa: E402
+from utils.loaders import (  # noqa: E402
+    DeviceBatches,
+    WrappedDataLoader,
+    get_data,
+    mnist_datasets,
+    to_device,
+    to_images,
+)
+from utils.models import mnist_cnn  # noqa: E402
+from utils.repro import seed_everything  # noqa: E402
+from utils.training import evaluate, fit  # noqa: E402
+
+ROUNDS = 5  # alternating rounds; the median of each side is reported
+
+
+def timed(func, *args) -> float:
+    """Seconds that ``func(*args)`` takes (the GPU's queued work included)."""
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
+    start = time.perf_counter()
+    func(*args)
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
+    return time.perf_counter() - start
+
+
+def bare_loop(model, opt, train_dl, valid_dl):
+    """What notebook 05 wrote by hand, plus notebook 02's validation check."""
+    model.train()
+    for xb, yb in train_dl:
+        loss = F.cross_entropy(model(xb), yb)
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+    evaluate(model, F.cross_entropy, valid_dl)
+
+
+def fit_vs_bare(train_ds, valid_ds) -> dict:
+    def make():
+        seed_everything(0)
+        model = nn.Linear(784, 10)
+        return model, optim.SGD(model.parameters(), lr=0.5), *get_data(train_ds, valid_ds, 64)
+
+    sides = {"bare loop": [], "fit": []}
+    for _ in range(ROUNDS):
+        sides["bare loop"].append(timed(bare_loop, *make()))
+        model, opt, train_dl, valid_dl = make()
+        sides["fit"].append(timed(fit, 1, model, F.cross_entropy, opt, train_dl, valid_dl))
+    bare, fitted = (statistics.median(v) for v in sides.values())
+    return {"bare_loop_s": bare, "fit_s": fitted, "ratio_bare_over_fit": bare / fitted}
+
+
+def epoch(model, opt, batches):
+    model.train()
+    for xb, yb in batches:
+        loss = F.cross_entropy(model(xb), yb)
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+
+
+def data_paths(train_ds, valid_ds, device) -> dict:
+    move = to_device(device)
+    naive = WrappedDataLoader(
+        get_data(train_ds, valid_ds, 64)[0], lambda x, y: move(*to_images(x, y))
+    )
+    better = DeviceBatches(*to_images(*train_ds[:]), 64, device, shuffle=True)
+    sides = {"naive": [], "device_batches": []}
+    for _ in range(ROUNDS):
+        for name, batches in (("naive", naive), ("device_batches", better)):
+            seed_everything(0)
+            model = mnist_cnn().to(device)
+            opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+            sides[name].append(timed(epoch, model, opt, batches))
+    naive_s, better_s = (statistics.median(v) for v in sides.values())
+    return {
+        "device": device.type,
+        "naive_epoch_s": naive_s,
+        "device_batches_epoch_s": better_s,
+        "ratio_naive_over_device_batches": naive_s / better_s,
+        "cnn_samples_per_s": len(train_ds) / better_s,
+    }
+
+
+def notebooks() -> dict:
+    from tools.notebooks import NOTEBOOKS, _run_one, pick
+
+    (ROOT / "build" / "run").mkdir(parents=True, exist_ok=True)
+    from concurrent.futures import ProcessPoolExecutor
+
+    paths = pick(NOTEBOOKS, "[0-9][0-9]_*.ipynb", [])
+    start = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        rows = list(pool.map(_run_one, map(str, paths)))
+    wall = time.perf_counter() - start
+    return {
+        "wall_s": wall,
+        "each": {name: {"seconds": s, "slowest_cell_s": c} for name, s, c, _ in rows},
+    }
+
+
+def main() -> int:
+    train_ds, valid_ds = mnist_datasets()
+    device = get_device()
+    print(
+        f"torch {torch.__version__}, {torch.get_num_threads()} threads, {device.type}, "
+        f"{platform.processor() or platform.machine()}",
+        flush=True,
+    )
+    results = {
+        "machine": {
+            "torch": torch.__version__,
+            "threads": torch.get_num_threads(),
+            "device": device.type,
+            "cpus": os.cpu_count(),
+        }
+    }
+    results["fit_vs_bare_loop"] = r = fit_vs_bare(train_ds, valid_ds)
+    print(
+        f"fit vs bare loop (1 epoch + validation, linear): bare {r['bare_loop_s']:.2f} s, "
+        f"fit {r['fit_s']:.2f} s, ratio {r['ratio_bare_over_fit']:.3f}",
+        flush=True,
+    )
+    results["data_path"] = r = data_paths(train_ds, valid_ds, device)
+    print(
+        f"one CNN epoch on {r['device']}: naive DataLoader {r['naive_epoch_s']:.2f} s, "
+        f"DeviceBatches {r['device_batches_epoch_s']:.2f} s, "
+        f"ratio {r['ratio_naive_over_device_batches']:.2f}; "
+        f"{r['cnn_samples_per_s']:,.0f} samples/s",
+        flush=True,
+    )
+    results["notebooks"] = r = notebooks()
+    for name, row in r["each"].items():
+        print(f"  {name:<24} {row['seconds']:6.1f} s  (slowest cell {row['slowest_cell_s']:.1f} s)")
+    print(f"  {'all, side by side':<24} {r['wall_s']:6.1f} s")
+    out = ROOT / "build" / "bench.json"
+    out.write_text(json.dumps(results, indent=2))
+    print(f"written to {out.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
