@@ -17,6 +17,9 @@ import nbformat
 from nbconvert import SlidesExporter
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from utils.roadmap import STEPS  # noqa: E402
+
 SLIDES = ROOT / "slides"
 OUT = ROOT / "build" / "slides"
 LIB = {
@@ -50,18 +53,17 @@ def export(path: Path) -> Path:
         require_js_url="lib/require.js",
         jquery_url="lib/jquery.min.js",
     )
-    body, _ = exporter.from_notebook_node(nbformat.read(path, as_version=4))
+    nb = nbformat.read(path, as_version=4)
+    nb.metadata["title"] = f"{path.stem[:2]} · {title(path)} · torch.nn, really"  # <title>
+    body, _ = exporter.from_notebook_node(nb)
     dest = OUT / f"{path.stem}.slides.html"
     dest.write_text(body, encoding="utf-8")
     return dest
 
 
 def title(path: Path) -> str:
-    nb = nbformat.read(path, as_version=4)
-    first = next(
-        c for c in nb.cells if c.metadata.get("slideshow", {}).get("slide_type") == "slide"
-    )
-    return first.source.splitlines()[0].lstrip("# ").split(" · ", 1)[-1]
+    """The deck's title as plain text (roadmap's title, without Markdown's backticks)."""
+    return STEPS[int(path.stem[:2])].title.replace("`", "")
 
 
 def index(decks: list[Path], notebooks: list[Path]) -> Path:

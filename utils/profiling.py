@@ -31,11 +31,10 @@ def quiet_native_stderr():
 
 
 def profile_steps(model, loss_func, opt, batches, device, steps=150, warmup=20):
-    """Train ``warmup + steps`` steps; profile the last ``steps``, each split in two labels."""
+    """Train ``warmup + steps`` steps (the model in training mode); profile the last ``steps``."""
     cuda = device.type == "cuda"
     activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if cuda else [])
     window = schedule(wait=0, warmup=warmup, active=steps, repeat=1)  # warm-up: not recorded
-    model.train()
     batch_iter = iter(batches)
     with quiet_native_stderr(), profile(activities=activities, schedule=window) as prof:
         for _ in range(warmup + steps):

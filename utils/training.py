@@ -59,7 +59,7 @@ def check_setup(model, loss_func, train_dl, valid_dl):
     for name, dl in (("train_dl", train_dl), ("valid_dl", valid_dl)):
         if len(dl) == 0:
             raise ValueError(f"{name} yields no batches: is its dataset empty?")
-    xb, yb = next(iter(valid_dl))
+    xb, yb = next(iter(valid_dl))  # not train_dl: that would use up a shuffle
     model.eval()  # no batch-norm statistics updated, no dropout drawn
     with torch.no_grad():
         try:
@@ -69,7 +69,5 @@ def check_setup(model, loss_func, train_dl, valid_dl):
         try:
             loss_func(out, yb)
         except (RuntimeError, IndexError, ValueError) as err:
-            raise RuntimeError(
-                f"the model's output {tuple(out.shape)} does not fit the loss with targets "
-                f"{tuple(yb.shape)} {yb.dtype}: {err}. (cross_entropy wants (batch, classes) "
-                "scores and int64 class indices.)") from err
+            raise RuntimeError(f"the model's output {tuple(out.shape)} does not fit the loss "
+                               f"with targets {tuple(yb.shape)} {yb.dtype}: {err}") from err

@@ -86,7 +86,6 @@ print(preds.grad_fn)  # the last operation that made preds: log_softmax's subtra
 
 # %%
 from utils.plots import autograd_graph
-
 autograd_graph(preds, {"weights": weights, "bias": bias})
 
 # %% [markdown] slide_type="notes"

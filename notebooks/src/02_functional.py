@@ -79,6 +79,10 @@ xb, yb = x_train[:64], y_train[:64]
 scores = xb @ weights + bias
 nll(log_softmax(scores), yb), F.cross_entropy(scores, yb)
 
+# %% [markdown] slide_type="notes"
+# Run the cell and point at the two equal numbers. The stream's aside: F is the stateless half
+# of torch.nn. ~1 min.
+
 # %% [markdown] slide_type="subslide"
 # ## Same number, and safer
 #
@@ -128,6 +132,10 @@ def evaluate(model, loss_func, batches):
 # %%
 before = evaluate(model, loss_func, [(x_valid, y_valid)])
 print(f"validation before training: loss {before[0]:.4f}, accuracy {before[1]:.4f}")
+
+# %% [markdown] slide_type="notes"
+# evaluate is the first helper that goes into utils: show the "# saved to" line, and say that
+# notebook 07 explains the eval() inside it. ~2 min.
 
 # %% [markdown] slide_type="slide"
 # ## The training loop: unchanged

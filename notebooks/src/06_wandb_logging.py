@@ -106,6 +106,10 @@ print(f"validation after training:  loss {after[0]:.4f}, accuracy {after[1]:.4f}
 assert after[0] < before[0] and after[1] >= 0.90
 report(valid_loss=after[0], valid_acc=after[1])
 
+# %% [markdown] slide_type="notes"
+# On stage without network this runs offline: say so, and show the one line it printed.
+# With a key and network the run is on wandb.ai; open it if you can. ~2 min.
+
 # %% [markdown] slide_type="slide"
 # ## What was logged
 #

@@ -112,8 +112,7 @@ def fit(epochs, model, loss_func, opt, train_dl, valid_dl,
 # %% [markdown] slide_type="subslide"
 # ## Fail early, and say why
 #
-# A wrong shape deep inside a loop gives a cryptic error. `check_setup` tries one validation
-# batch first (not a training batch: that would use up a shuffle) and says what to fix.
+# A wrong shape deep in the loop gives a cryptic error; one validation batch first says what to fix.
 
 # %%
 # saved to utils/training.py
@@ -122,7 +121,7 @@ def check_setup(model, loss_func, train_dl, valid_dl):
     for name, dl in (("train_dl", train_dl), ("valid_dl", valid_dl)):
         if len(dl) == 0:
             raise ValueError(f"{name} yields no batches: is its dataset empty?")
-    xb, yb = next(iter(valid_dl))
+    xb, yb = next(iter(valid_dl))  # not train_dl: that would use up a shuffle
     model.eval()  # no batch-norm statistics updated, no dropout drawn
     with torch.no_grad():
         try:
@@ -132,10 +131,8 @@ def check_setup(model, loss_func, train_dl, valid_dl):
         try:
             loss_func(out, yb)
         except (RuntimeError, IndexError, ValueError) as err:
-            raise RuntimeError(
-                f"the model's output {tuple(out.shape)} does not fit the loss with targets "
-                f"{tuple(yb.shape)} {yb.dtype}: {err}. (cross_entropy wants (batch, classes) "
-                "scores and int64 class indices.)") from err
+            raise RuntimeError(f"the model's output {tuple(out.shape)} does not fit the loss "
+                               f"with targets {tuple(yb.shape)} {yb.dtype}: {err}") from err
 
 # %% [markdown] slide_type="subslide"
 # ## A hook in action

@@ -80,6 +80,10 @@ opt = optim.SGD(model.parameters(), lr=lr, momentum=0.9)
 before = evaluate(model, loss_func, valid_dl)
 print(f"validation before training: loss {before[0]:.4f}, accuracy {before[1]:.4f}")
 
+# %% [markdown] slide_type="notes"
+# The point of the whole refactoring: a different model, and fit_and_log does not change.
+# Training takes a few seconds on a laptop CPU; talk through momentum meanwhile. ~2 min.
+
 # %% [markdown] slide_type="subslide"
 # ## Train and log: the same call as notebook 07
 

@@ -168,23 +168,29 @@ for _ in range(2):
 # operation itself; total: with everything it called).
 
 # %% tags=["nbval-ignore-output"]
-# Output ignored by the tests: timings vary from run to run and machine to machine.
+# Output ignored by the tests: timings vary by run and machine.
 from utils.profiling import top_table
 
 print(top_table(runs["naive"][-1], rows=5))
+
+# %% [markdown] slide_type="notes"
+# The stream's aside: the GPU sits idle behind a slow data loader. On a CPU the effect is
+# small; say the numbers are this machine's and vary. Use Ctrl+Enter to keep the output on
+# screen. ~3 min.
 
 # %% [markdown] slide_type="subslide"
 # ## The split, measured
 
 # %% tags=["nbval-ignore-output"]
-# Output ignored by the tests: timings vary from run to run and machine to machine.
+# Output ignored by the tests: timings vary by run and machine.
 split = {name: split_seconds(profs) for name, profs in runs.items()}
 for name, (data, step) in split.items():
     print(f"{name:6}: get batch {data * 1e3:6.1f} ms, train step {step * 1e3:6.1f} ms "
           f"per 150 steps; data share {data / (data + step):4.0%}")
 (data_n, step_n), (data_b, step_b) = split["naive"], split["better"]
+both = (data_n + step_n) / (data_b + step_b)
 print(f"speed-ups on {device.type}: getting a batch {data_n / data_b:.1f}x, "
-      f"train step {step_n / step_b:.2f}x, the two together {(data_n + step_n) / (data_b + step_b):.2f}x")
+      f"train step {step_n / step_b:.2f}x, the two together {both:.2f}x")
 
 # %% [markdown] slide_type="fragment"
 # Each ratio belongs to the part it measures. *Getting a batch* is what we changed. The
