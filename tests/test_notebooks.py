@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jupytext
 import nbformat
 import pytest
 import tomllib
@@ -129,9 +130,7 @@ def test_no_helper_is_written_twice():
         for name in definitions(ast.parse(hand_written)):
             in_utils[name] = path.stem
     for src in sorted(SOURCES.glob("*.py")):
-        code = "\n".join(
-            c.source for c in __import__("jupytext").read(src).cells if c.cell_type == "code"
-        )
+        code = "\n".join(c.source for c in jupytext.read(src).cells if c.cell_type == "code")
         for name in definitions(ast.parse(code)):
             assert name not in in_utils, f"{src.name} retypes utils.{in_utils[name]}.{name}"
             if name in exported_in:

@@ -112,20 +112,11 @@ def data_paths(train_ds, valid_ds, device) -> dict:
 
 
 def notebooks() -> dict:
-    from tools.notebooks import NOTEBOOKS, _run_one, pick
+    from tools.notebooks import NOTEBOOKS, pick, run_all
 
-    (ROOT / "build" / "run").mkdir(parents=True, exist_ok=True)
-    from concurrent.futures import ProcessPoolExecutor
-
-    paths = pick(NOTEBOOKS, "[0-9][0-9]_*.ipynb", [])
-    start = time.perf_counter()
-    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        rows = list(pool.map(_run_one, map(str, paths)))
-    wall = time.perf_counter() - start
-    return {
-        "wall_s": wall,
-        "each": {name: {"seconds": s, "slowest_cell_s": c} for name, s, c, _ in rows},
-    }
+    rows, wall = run_all(pick(NOTEBOOKS, "[0-9][0-9]_*.ipynb", []))
+    each = {name: {"seconds": s, "slowest_cell_s": c} for name, s, c, _ in rows}
+    return {"wall_s": wall, "each": each}
 
 
 def main() -> int:

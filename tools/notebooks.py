@@ -140,8 +140,8 @@ def assemble(src: Path) -> nbformat.NotebookNode:
 def execute(nb: nbformat.NotebookNode, cwd: Path, timeout: int = 900) -> float:
     """Run every cell in a fresh kernel (cwd = ``cwd``); return the seconds it took.
 
-    Per-cell durations are kept in memory only (``cell_seconds``), never in the saved file:
-    rebuilding an unchanged source then changes nothing but outputs that really vary."""
+    Per-cell durations stay in memory only (``pop_seconds`` takes them), never in the saved
+    file: rebuilding an unchanged source changes nothing but outputs that really vary."""
     start = time.perf_counter()
     client = NotebookClient(
         nb,
@@ -164,10 +164,11 @@ def execute(nb: nbformat.NotebookNode, cwd: Path, timeout: int = 900) -> float:
 
 
 def _seconds(began: str, ended: str) -> float:
+    """Seconds between two of nbclient's ISO timestamps."""
     from datetime import datetime
 
-    parse = lambda s: datetime.fromisoformat(s.replace("Z", "+00:00"))  # noqa: E731
-    return (parse(ended) - parse(began)).total_seconds()
+    began, ended = (datetime.fromisoformat(t.replace("Z", "+00:00")) for t in (began, ended))
+    return (ended - began).total_seconds()
 
 
 def pop_seconds(nb) -> list[float]:
@@ -227,7 +228,8 @@ def build(names: list[str]) -> int:
 
 
 # ---------------------------------------------------------------- run
-def _run_one(path: str) -> tuple[str, float, float, str]:
+def run_one(path: str) -> tuple[str, float, float, str]:
+    """Execute one committed notebook into build/run/: (name, seconds, slowest cell, metrics)."""
     from tools.colab import THREADS
 
     os.environ.update(THREADS)  # one thread per kernel: side by side without oversubscribing
@@ -242,24 +244,34 @@ def _run_one(path: str) -> tuple[str, float, float, str]:
     return Path(path).stem, seconds, slowest, metrics
 
 
+def run_all(paths: list[Path], each=None) -> tuple[list[tuple], float]:
+    """Execute notebooks side by side, one per core; call ``each(row)`` as rows come in
+    (in order). Returns the rows and the wall time."""
+    (ROOT / "build" / "run").mkdir(parents=True, exist_ok=True)
+    start, rows = time.perf_counter(), []
+    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        for row in pool.map(run_one, map(str, paths)):
+            rows.append(row)
+            if each:
+                each(row)
+    return rows, time.perf_counter() - start
+
+
 def run(names: list[str]) -> int:
     paths = pick(NOTEBOOKS, "[0-9][0-9]_*.ipynb", names)
     if not paths:
         print("No notebooks in notebooks/ yet: nothing to run.")
         return 0
     out = ROOT / "build" / "run"
-    out.mkdir(parents=True, exist_ok=True)
-    start = time.perf_counter()
     width = max(len(p.stem) for p in paths)
     header = f"{'notebook':<{width}}  {'seconds':>7}  {'slowest cell':>12}  final metrics"
     print(header, flush=True)
-    rows = []
-    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        for row in pool.map(_run_one, map(str, paths)):
-            rows.append(row)
-            name, seconds, slowest, metrics = row
-            print(f"{name:<{width}}  {seconds:7.1f}  {slowest:12.1f}  {metrics}", flush=True)
-    wall = time.perf_counter() - start
+
+    def show(row):
+        name, seconds, slowest, metrics = row
+        print(f"{name:<{width}}  {seconds:7.1f}  {slowest:12.1f}  {metrics}", flush=True)
+
+    rows, wall = run_all(paths, show)
     print(
         f"{'wall time':<{width}}  {wall:7.1f}  ({os.cpu_count()} side by side; "
         f"executed copies in {out.relative_to(ROOT)}/)"
