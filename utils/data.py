@@ -135,14 +135,14 @@ def _check(path: Path, name: str) -> bytes:
     return raw
 
 
-def _within_limits(url: str, size: int, max_bytes: int, deadline: float) -> None:
+def _within_limits(size: int, max_bytes: int, deadline: float) -> None:
+    """Stop a download that is larger than MNIST can be, or slower than its time budget."""
     if size > max_bytes:
         raise MNISTError(
-            f"{url} sends more than {max_bytes:,} bytes, more than a genuine copy "
-            "can take: this is not MNIST."
+            f"sends more than {max_bytes:,} bytes, more than a genuine copy: not MNIST"
         )
     if time.monotonic() > deadline:
-        raise MirrorTimeout(f"{url} is too slow: it ran out of its time budget.")
+        raise MirrorTimeout("ran out of its time budget")
 
 
 def _progress_bar(total: int | None, dest: Path, progress: bool) -> tqdm:
@@ -161,13 +161,13 @@ def _download(
     with requests.get(url, stream=True, timeout=timeout) as resp:
         resp.raise_for_status()
         total = int(resp.headers.get("content-length", 0)) or None
-        _within_limits(url, total or 0, max_bytes, deadline)
+        _within_limits(total or 0, max_bytes, deadline)
         with open(dest, "wb") as f, _progress_bar(total, dest, progress) as bar:
             size = 0
             # read1: what has arrived so far; decode_content=False: the bytes as sent
             while chunk := resp.raw.read1(CHUNK, decode_content=False):
                 size += len(chunk)
-                _within_limits(url, size, max_bytes, deadline)
+                _within_limits(size, max_bytes, deadline)
                 f.write(chunk)
                 bar.update(len(chunk))
 
@@ -242,7 +242,7 @@ def fetch(
             return raw
         except (requests.Timeout, urllib3.exceptions.TimeoutError, MirrorTimeout) as err:
             skip.add(base)
-            failures.append(f"  {base + name}: too slow ({err})")
+            failures.append(f"  {base + name}: too slow ({err}); not asked again in this load")
         except (requests.RequestException, urllib3.exceptions.HTTPError, MNISTError) as err:
             failures.append(f"  {base + name}: {err}")
         finally:
