@@ -253,7 +253,7 @@ def test_a_mirror_that_timed_out_is_skipped_for_the_other_files(mirror, tmp_path
     monkeypatch.setenv("MNIST_MIRRORS", f"{mirror.url}/hang/ {mirror.url}/good/")
     start = time.monotonic()
     got = load_mnist(tmp_path, test=True, progress=False, timeout=1)
-    assert time.monotonic() - start < 5  # one timeout of 1 s, not one per file
+    assert time.monotonic() - start < 10  # one timeout of 1 s (the requests below prove it)
     assert [r for r in mirror.requests if r.startswith("/hang/")] == [
         "/hang/train-images-idx3-ubyte.gz"
     ]

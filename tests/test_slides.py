@@ -145,7 +145,7 @@ def walk(page, path, next_key=None, shot=None):
             page.keyboard.press(next_key)
         else:
             page.evaluate("Reveal.next()")
-        page.wait_for_timeout(50)
+        page.wait_for_timeout(25)
     return slides, seen
 
 
@@ -264,7 +264,7 @@ def test_live_rise_deck_reads_fits_and_stays_offline(live_context, lab_server, p
     watch = Watch(page, local=(url, "data:", "blob:", url.replace("http", "ws")))
     page.goto(f"{url}/rise/notebooks/{path.name}?token={token}")
     page.wait_for_selector(".reveal .slides section.present", timeout=60000)
-    page.wait_for_timeout(500)
+    page.wait_for_timeout(300)
     page.mouse.click(WIDTH // 2, 5)  # keyboard focus on the deck
     notes = slide_types(path).count("notes")
     shot = ("THE AUTOGRAD GRAPH", REPORTS / "graph-live.png")

@@ -39,8 +39,15 @@ def clean_env(tmp_path, **extra):
 
 
 def init_in_a_fresh_process(tmp_path, **extra):
-    code = "from utils.tracking import init_run; init_run(project='t').finish()"
-    start = time.monotonic()
+    """init_run in a new process; returns its output and how long the mode decision took
+    (timed inside the process: starting Python and wandb is not the decision)."""
+    code = (
+        "import time\n"
+        "from utils.tracking import init_run, wandb_mode\n"
+        "start = time.monotonic(); wandb_mode(); seconds = time.monotonic() - start\n"
+        "init_run(project='t').finish()\n"
+        "print(f'decided in {seconds:.3f} s')\n"
+    )
     out = subprocess.run(
         [sys.executable, "-c", code],
         env=clean_env(tmp_path, **extra),
@@ -50,7 +57,9 @@ def init_in_a_fresh_process(tmp_path, **extra):
         stdin=subprocess.DEVNULL,
         timeout=120,
     )
-    return out, time.monotonic() - start
+    *lines, timing = out.stdout.strip().splitlines() or [""]
+    out.stdout = "\n".join(lines)
+    return out, float(timing.split()[2]) if timing.startswith("decided") else None
 
 
 def test_no_key_goes_offline_without_waiting_for_a_prompt(tmp_path):
@@ -80,7 +89,7 @@ def test_a_key_and_a_dead_server_fall_back_to_offline_within_5_seconds(tmp_path)
     ), msg
     assert "wandb sync" in msg and "\n" not in msg
     assert list((tmp_path / "wandb").glob("offline-run-*/run-*.wandb"))
-    assert seconds < 5 + 3, seconds  # the decision takes < 5 s; the rest is wandb's own start
+    assert seconds < 5, seconds  # the decision; wandb's own offline start comes after
 
 
 def test_a_server_that_never_answers_is_given_up_quickly(monkeypatch):

@@ -53,14 +53,19 @@ def timed(func, *args) -> float:
     return time.perf_counter() - start
 
 
-def bare_loop(model, opt, train_dl, valid_dl):
-    """What notebook 05 wrote by hand, plus notebook 02's validation check."""
+def epoch(model, opt, batches):
+    """One epoch of steps, written by hand as notebook 05 did."""
     model.train()
-    for xb, yb in train_dl:
+    for xb, yb in batches:
         loss = F.cross_entropy(model(xb), yb)
         loss.backward()
         opt.step()
         opt.zero_grad()
+
+
+def bare_loop(model, opt, train_dl, valid_dl):
+    """What `fit(1, ...)` does, by hand: one epoch, then notebook 02's validation check."""
+    epoch(model, opt, train_dl)
     evaluate(model, F.cross_entropy, valid_dl)
 
 
@@ -77,15 +82,6 @@ def fit_vs_bare(train_ds, valid_ds) -> dict:
         sides["fit"].append(timed(fit, 1, model, F.cross_entropy, opt, train_dl, valid_dl))
     bare, fitted = (statistics.median(v) for v in sides.values())
     return {"bare_loop_s": bare, "fit_s": fitted, "ratio_bare_over_fit": bare / fitted}
-
-
-def epoch(model, opt, batches):
-    model.train()
-    for xb, yb in batches:
-        loss = F.cross_entropy(model(xb), yb)
-        loss.backward()
-        opt.step()
-        opt.zero_grad()
 
 
 def data_paths(train_ds, valid_ds, device) -> dict:

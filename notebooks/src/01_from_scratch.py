@@ -89,8 +89,9 @@ from utils.plots import autograd_graph
 autograd_graph(preds, {"weights": weights, "bias": bias})
 
 # %% [markdown] slide_type="notes"
-# Read the graph bottom-up with the room: weights and bias, the matmul (MmBackward0), the add,
-# then the ops of log_softmax. The stream's aside: this graph is built as the code runs.
+# Read the graph top-down with the room: weights and bias, the matmul (MmBackward0), the add,
+# then the ops of log_softmax; backward() walks it the other way, from preds up. The stream's
+# aside: this graph is built as the code runs, not declared in advance.
 
 # %% [markdown] slide_type="slide"
 # ## The loss: negative log-likelihood
