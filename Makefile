@@ -9,7 +9,7 @@ PYTEST := $(PY) -m pytest
 JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
 PORT   ?= 8888
 
-.PHONY: venv run test test-units test-notebooks lint export bench lab present slides notebooks clean
+.PHONY: venv run test test-units test-notebooks lint export bench ddp lab present slides notebooks clean
 
 venv: $(STAMP)
 
@@ -40,6 +40,10 @@ test-notebooks: $(STAMP)
 ## times, measured side by side in one run; also written to build/bench.json
 bench: $(STAMP)
 	$(PY) tools/bench.py
+
+## make ddp: notebook 09's CNN under DistributedDataParallel, 2 processes on CPU (notebook 12)
+ddp: $(STAMP)
+	OMP_NUM_THREADS=1 $(VENV)/bin/torchrun --standalone --nproc_per_node 2 -m utils.ddp --epochs 1
 
 ## make lint: ruff (lint and format) over utils, tools and tests
 lint: $(STAMP)

@@ -24,8 +24,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PLACE = ROOT / "build" / "colab"
 MNIST = ROOT / "data" / "mnist"
-# One thread per kernel: numbers do not depend on how many notebooks run side by side.
+# One thread per kernel: numbers do not depend on how many notebooks run side by side. A
+# notebook that runs alone (utils.roadmap: alone=True) takes every core itself, with
+# torch.set_num_threads (faster here than raising these two).
 THREADS = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+def alone(path: Path) -> bool:
+    """Does this notebook run by itself, on every core (its training is timed)?"""
+    sys.path.insert(0, str(ROOT))
+    from utils.roadmap import STEPS
+
+    return any(step.name == path.stem and step.alone for step in STEPS)
 
 
 def install(site: Path) -> None:
@@ -108,12 +118,14 @@ def colab_like(place: Path = PLACE):
 
 
 def nbval(pytest_args: list[str]) -> int:
-    """Copy the notebooks into the empty folder and run them there under nbval."""
+    """Copy the notebooks into the empty folder and run them there under nbval: first those
+    that run side by side (with ``pytest_args``, e.g. -n 2), then, one at a time, those that
+    run alone."""
     with colab_like() as (env, work):
-        copies = []
+        together, by_itself = [], []
         for nb in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
-            copies.append(work / nb.name)
-            shutil.copy(nb, copies[-1])
+            shutil.copy(nb, work / nb.name)
+            (by_itself if alone(nb) else together).append(nb.name)
         cmd = [
             sys.executable,
             "-m",
@@ -132,10 +144,11 @@ def nbval(pytest_args: list[str]) -> int:
             "600",
             "--nbval-sanitize-with",
             str(ROOT / "tests" / "nbval_sanitize.cfg"),
-            *pytest_args,
-            *[c.name for c in copies],
         ]
-        return subprocess.call(cmd, env=env, cwd=work)
+        rc = subprocess.call(cmd + pytest_args + together, env=env, cwd=work)
+        if by_itself:
+            rc |= subprocess.call(cmd + by_itself, env=env, cwd=work)
+        return rc
 
 
 if __name__ == "__main__":

@@ -203,6 +203,7 @@ def deck_css(stem: str) -> Path:
 
 
 def _build_one(job: tuple[str, str, dict]) -> str:
+    """Build one notebook in a worker process with the given environment."""
     src, cwd, env = job
     os.environ.clear()
     os.environ.update(env)
@@ -216,23 +217,28 @@ def _build_one(job: tuple[str, str, dict]) -> str:
 
 
 def build(names: list[str]) -> int:
-    from tools.colab import colab_like
+    from tools.colab import alone, colab_like
 
     export()
+    sources = pick(SOURCES, "[0-9][0-9]_*.py", names)
     with colab_like() as (env, work):
-        jobs = [(str(src), str(work), env) for src in pick(SOURCES, "[0-9][0-9]_*.py", names)]
+        jobs = [(str(src), str(work), env) for src in sources if not alone(src)]
         with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
             for line in pool.map(_build_one, jobs):
                 print(line, flush=True)
+        for src in filter(alone, sources):  # by itself: it takes every core
+            with ProcessPoolExecutor(max_workers=1) as pool:
+                print(pool.submit(_build_one, (str(src), str(work), env)).result(), flush=True)
     return 0
 
 
 # ---------------------------------------------------------------- run
 def run_one(path: str) -> tuple[str, float, float, str]:
-    """Execute one committed notebook into build/run/: (name, seconds, slowest cell, metrics)."""
+    """Execute one committed notebook into build/run/: (name, seconds, slowest cell, metrics),
+    with one thread (a notebook that runs alone takes more itself)."""
     from tools.colab import THREADS
 
-    os.environ.update(THREADS)  # one thread per kernel: side by side without oversubscribing
+    os.environ.update(THREADS)
     nb = nbformat.read(path, as_version=4)
     try:
         seconds = execute(nb, NOTEBOOKS)
@@ -247,13 +253,20 @@ def run_one(path: str) -> tuple[str, float, float, str]:
 def run_all(paths: list[Path], each=None) -> tuple[list[tuple], float]:
     """Execute notebooks side by side, one per core; call ``each(row)`` as rows come in
     (in order). Returns the rows and the wall time."""
+    from tools.colab import alone
+
     (ROOT / "build" / "run").mkdir(parents=True, exist_ok=True)
     start, rows = time.perf_counter(), []
     with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        for row in pool.map(run_one, map(str, paths)):
+        for row in pool.map(run_one, [str(p) for p in paths if not alone(p)]):
             rows.append(row)
             if each:
                 each(row)
+    for path in filter(alone, paths):  # by itself: it takes every core, its training is timed
+        with ProcessPoolExecutor(max_workers=1) as pool:
+            rows.append(pool.submit(run_one, str(path)).result())
+        if each:
+            each(rows[-1])
     return rows, time.perf_counter() - start
 
 

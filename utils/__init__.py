@@ -12,7 +12,8 @@ tracking*  Weights & Biases online or offline; log_dict, fit_and_log  (notebooks
 models*    Lambda, flatten, the any-size CNN                          (notebook 09)
 device*    get_device                                                 (notebook 10)
 profiling  the profiler over a bounded window of steps; its table    (notebook 10)
-plots      digit grids, loss curves, the slide style
+ddp        notebook 09's training under DistributedDataParallel     (notebook 12)
+plots      digit grids, loss curves, confusion matrix, the slide style
 """
 
 from .meta import SERIES

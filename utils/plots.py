@@ -26,8 +26,8 @@ def show_digits(images, labels=None, nrows=3, ncols=8, size=1.1):
     fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * size, nrows * size * 1.2))
     for i, ax in enumerate(np.ravel(axes)):
         ax.imshow(np.asarray(images[i]).reshape(28, 28), cmap="gray_r")
-        if labels is not None:
-            ax.set_title(int(labels[i]))
+        if labels is not None:  # digits, or any text (e.g. "7 (2)")
+            ax.set_title(labels[i] if isinstance(labels[i], str) else int(labels[i]))
         ax.axis("off")
     fig.tight_layout()
     plt.show()  # display now and close, so the figure appears exactly once
@@ -65,6 +65,25 @@ def plot_logged_histograms(records, key):
         ax.set(
             title=f"step {rec['_step']}", xlabel=key.split("/")[0][:-1] + " value", ylabel="count"
         )
+    fig.tight_layout()
+    plt.show()
+
+
+def plot_confusion(preds, targets, classes=10):
+    """How often each true digit (row) was predicted as each digit (column); the diagonal is
+    dimmed so that the mistakes stand out."""
+    counts = np.zeros((classes, classes), dtype=int)
+    np.add.at(counts, (np.asarray(targets), np.asarray(preds)), 1)
+    shown = counts.astype(float)
+    np.fill_diagonal(shown, 0)
+    fig, ax = plt.subplots(figsize=(4.6, 3.7))
+    ax.imshow(shown, cmap="Reds")
+    for (t, p), n in np.ndenumerate(counts):
+        if n:
+            ax.text(
+                p, t, n, ha="center", va="center", fontsize=11, color="grey" if t == p else "black"
+            )
+    ax.set(xticks=range(classes), yticks=range(classes), xlabel="predicted", ylabel="true")
     fig.tight_layout()
     plt.show()
 

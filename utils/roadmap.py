@@ -14,6 +14,7 @@ class Step(NamedTuple):
     title: str  # the title slide and the to-do list
     idea: str  # the README's table
     minutes: int  # an estimate to present it, or to work through it alone
+    alone: bool = False  # runs by itself on every core (its training is timed), not side by side
 
 
 STEPS = [
@@ -69,6 +70,20 @@ STEPS = [
         "The GPU, and what keeps it idle",
         "`torch.device`, the mismatch error, `torch.profiler`: where the time goes",
         20,
+    ),
+    Step(
+        "11_going_further",
+        "Going further: 99 %+ on a CPU",
+        "wider, `BatchNorm2d`, AdamW + one cycle, random shifts; the test set once",
+        20,
+        alone=True,
+    ),
+    Step(
+        "12_many_processes",
+        "Many processes: DistributedDataParallel",
+        "`torchrun`, `gloo`, `DistributedSampler`, DDP; 1 vs 2 processes",
+        15,
+        alone=True,
     ),
 ]
 
