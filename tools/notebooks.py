@@ -211,6 +211,9 @@ def _build_one(job: tuple[str, str, dict]) -> str:
     deck_css(Path(src).stem)
     seconds = execute(nb, Path(cwd))
     slowest = max(pop_seconds(nb), default=0.0)
+    # No saved widget state (a progress bar's): the exported deck would fetch a widget
+    # manager from a CDN to redraw it; the bar's text stays in the output.
+    nb.metadata.pop("widgets", None)
     nbformat.write(nb, NOTEBOOKS / f"{Path(src).stem}.ipynb")
     name, metrics = Path(src).stem, final_metrics(nb)
     return f"built {name}.ipynb in {seconds:.0f} s (slowest cell {slowest:.1f} s)  {metrics}"

@@ -6,7 +6,7 @@
 #
 # **This notebook:** wider layers, `nn.BatchNorm2d`, AdamW with a one-cycle schedule, random
 # shifts, one change at a time; then the held-out test set, once, and what the model gets
-# wrong. *About 20 minutes. Its final training takes under a minute.*
+# wrong. *About 20 minutes. Its final training takes about a minute.*
 
 # %% [markdown] slide_type="subslide"
 # ## Where we are
@@ -167,10 +167,10 @@ for name, (acc, seconds) in results.items():
 # %% [markdown] slide_type="slide"
 # ## The real run: four epochs, about a minute
 #
-# Everything together, on all 50,000 images. The one cell of the series allowed to take more
-# than 10 s: it stays under a minute on a 2-core laptop CPU. A progress bar shows the loss
-# live; W&B logs the run through the same hooks as notebook 07. `channels_last` stores images
-# pixel by pixel rather than channel by channel, the layout fast CPU convolutions prefer.
+# Everything together, on all 50,000 images: the one cell allowed over 10 s, about a minute
+# on a 2-core CPU (47–61 s on the build machine, with its load). A progress bar shows the loss;
+# W&B logs through the same hooks as in notebook 07. `channels_last` stores images pixel by
+# pixel, not channel by channel: the layout fast CPU convolutions prefer.
 
 # %%
 from tqdm.auto import tqdm
@@ -194,7 +194,6 @@ def on_step(metrics):
     bar.set_postfix(loss=f"{metrics['train_loss']:.3f}", refresh=False)  # drawn with the bar
     if bar.n % 20 == 0:  # every 20th step: W&B's own process would compete for the 2 cores
         log_dict(metrics)
-
 
 run = init_run(config={"epochs": epochs, "bs": bs, "model": "wide_cnn, batch norm"})
 with tqdm(total=epochs * len(train), desc="training") as bar:
