@@ -68,4 +68,4 @@ notebooks: $(STAMP)
 	$(PY) tools/notebooks.py build $(NB)
 
 clean:
-	rm -rf build notebooks/wandb notebooks/traces
+	rm -rf build notebooks/wandb notebooks/traces notebooks/*.pt
