@@ -9,37 +9,66 @@ PYTEST := $(PY) -m pytest
 JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
 PORT   ?= 8888
 
-.PHONY: venv run test test-units test-notebooks lint export bench ddp lab present slides notebooks clean
+.PHONY: venv run test test-units test-notebooks test-alone test-other-cpu test-exercises seeds cpu-spread lint export bench ddp lab present slides notebooks clean
 
 venv: $(STAMP)
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt -e . 2>&1 \
-	  | grep -v "^WARNING: Location" || true
-	@$(PY) -c "import torch, utils" && touch $(STAMP)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt -e .
+	$(PY) -c "import torch, utils" && touch $(STAMP)
 
 ## make run: execute every notebook (side by side) into build/run/; print seconds, slowest
 ## cell and final metrics per notebook, and the wall time
 run: $(STAMP)
-	$(PY) tools/notebooks.py run
+	$(PY) tools/notebooks.py run $(NB)
 
 ## make test: lint, generated code current; then, side by side, the unit/download/W&B/browser
-## tests and every notebook under nbval (numbers compared) the way Colab runs it
+## tests and every notebook under nbval (numbers compared) the way Colab runs it; then, side by
+## side, the training notebooks with another CPU's arithmetic imitated, and the exercise runs
 test: $(STAMP) lint
 	$(PY) tools/notebooks.py export --check
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-units test-notebooks
+	$(MAKE) --no-print-directory test-alone test-other-cpu test-exercises
 
 test-units: $(STAMP)
-	$(PYTEST) tests -n $(JOBS) --dist loadgroup
+	$(PYTEST) tests -n $(JOBS) --dist loadgroup --durations 15
 
+## the notebooks that run side by side (one thread each) ...
 test-notebooks: $(STAMP)
-	$(PY) tools/colab.py nbval -n $(JOBS) --dist loadscope
+	$(PY) tools/colab.py nbval --group together -- -n $(JOBS) --dist loadscope --durations 10
+
+## ... and those that take every core (11, 12), one at a time, with nothing beside them
+test-alone: $(STAMP)
+	$(PY) tools/colab.py nbval --group alone -- --durations 5
+
+## make test-other-cpu: notebooks 08, 09, 11 (without its cells tagged "long") and 12 under
+## nbval with an older CPU's kernels (plain C++ in ATen, SSE4.1 in oneDNN): the stored numbers,
+## made on this CPU, must still pass (tests/nbval_numbers.py declares the tolerances)
+test-other-cpu: $(STAMP)
+	ATEN_CPU_CAPABILITY=default ONEDNN_MAX_CPU_ISA=SSE41 \
+	  $(PY) tools/colab.py nbval --skip-long --only 08 09 10 11 12 -- -n $(JOBS) --dist loadscope
+
+## make test-exercises: notebooks 01-11 with every exercise solved (stored outputs, every check
+## passed) and with every exercise raising (the notebooks still run to the end)
+test-exercises: $(STAMP)
+	EXERCISE_RUNS=1 $(PYTEST) tests/test_exercise_runs.py
+
+## make seeds: the logistic regression and the CNNs of 08 and 09 over 5 seeds, two recipes
+## (the original tutorial's and the series'), into utils/seed_spread.json (SEEDS=, LIMIT=, OUT=)
+SEEDS ?= 5
+seeds: $(STAMP)
+	$(PY) tools/seeds.py --seeds $(SEEDS) $(if $(LIMIT),--limit $(LIMIT)) $(if $(OUT),--out $(OUT))
+
+## make cpu-spread: how far the training notebooks' numbers move under other CPUs' kernels
+cpu-spread: $(STAMP)
+	$(PY) tools/cpu_spread.py
 
 ## make bench: fit vs a bare loop, DeviceBatches vs DataLoader, CNN samples/s, notebook
-## times, measured side by side in one run; also written to build/bench.json
+## times, measured side by side in one run; also written to build/bench.json (NB=00 times
+## one notebook; ROUNDS=1 for a quick look)
 bench: $(STAMP)
-	$(PY) tools/bench.py
+	$(PY) tools/bench.py $(NB)
 
 ## make ddp: notebook 09's CNN under DistributedDataParallel, 2 processes on CPU (notebook 12)
 ddp: $(STAMP)

@@ -89,8 +89,19 @@ def test_no_keys_or_personal_paths_in_outputs(nb_path):
 
 
 def test_ignored_outputs_say_why(nb_path):
+    """Every way nbval can be told to look away (tags and comment markers: ignore, skip,
+    expect an error) is used only on a cell that says why; and only ignoring output is used."""
+    from nbval.plugin import comment_markers, metadata_tags
+
     for cell in load(nb_path).cells:
-        if "nbval-ignore-output" in cell.metadata.get("tags", []):
+        if cell.cell_type != "code":
+            continue
+        tags = set(cell.metadata.get("tags", [])) & set(metadata_tags)
+        comments = {
+            ln.lstrip("#").strip() for ln in cell.source.splitlines() if ln.strip().startswith("#")
+        } & set(comment_markers)
+        assert tags <= {"nbval-ignore-output"} and not comments, (tags, comments)
+        if tags:
             assert cell.source.startswith("# Output ignored by the tests: "), cell.source[:80]
 
 

@@ -35,3 +35,20 @@ def test_without_torchviz_one_line_says_how_to_install_it(monkeypatch, capsys):
 def test_slide_style_text_is_at_least_16_px():
     points = [v for k, v in SLIDE_STYLE.items() if "size" in k]
     assert min(points) * SLIDE_STYLE["figure.dpi"] / 72 >= 16  # points to pixels
+
+
+def test_history_is_drawn_against_epochs_counted_from_1():
+    import matplotlib.pyplot as plt
+
+    from utils.plots import plot_history
+
+    fig, ax = plt.subplots()
+    plot_history({"train_loss": [1.0] * 100, "valid_loss": [0.5, 0.4]}, ax=ax)
+    train, smoothed, valid = ax.lines
+    assert list(valid.get_xdata()) == [1, 2]  # "after epoch 1" is drawn at 1
+    assert train.get_xdata()[0] > 0 and train.get_xdata()[-1] == 2 and ax.get_xlabel() == "epoch"
+    plt.close(fig)
+    fig, ax = plt.subplots()
+    plot_history({"train_loss": [1.0] * 100, "valid_loss": [0.4]}, ax=ax, epochs=2)
+    assert list(ax.lines[-1].get_xdata()) == [2]  # one validation loss, after the last epoch
+    plt.close(fig)

@@ -132,7 +132,7 @@ def test_fit_and_log_writes_what_fit_returned(tmp_path, monkeypatch, toy_data):
     assert [r["train_loss"] for r in records if "train_loss" in r] == history["train_loss"]
     assert [r["valid_loss"] for r in records if "valid_loss" in r] == history["valid_loss"]
     assert [r["valid_acc"] for r in records if "valid_acc" in r] == history["valid_acc"]
-    assert [r["epoch"] for r in records if "valid_loss" in r] == [0, 1, 2]
+    assert [r["epoch"] for r in records if "valid_loss" in r] == [1, 2, 3]  # counted from 1
     for key in ("gradients/weight", "gradients/bias", "parameters/weight", "parameters/bias"):
         hists = [r for r in records if f"{key}.values" in r]
         assert len(hists) >= 21 // 5, key  # about one every 5 of the 21 steps

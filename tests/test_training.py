@@ -32,10 +32,10 @@ def test_fit_learns_and_hooks_see_exactly_what_fit_returns(toy_data):
     history, _ = train(toy_data, on_train_step=steps.append, on_val_epoch_end=epochs_seen.append)
     assert len(steps) == 3 * 7  # ceil(200 / 32) steps per epoch, 3 epochs
     assert [s["train_loss"] for s in steps] == history["train_loss"]
-    assert [s["epoch"] for s in steps] == [e for e in range(3) for _ in range(7)]
+    assert [s["epoch"] for s in steps] == [e for e in (1, 2, 3) for _ in range(7)]  # from 1
     assert epochs_seen == [
-        {"epoch": e, "valid_loss": history["valid_loss"][e], "valid_acc": history["valid_acc"][e]}
-        for e in range(3)
+        {"epoch": e, "valid_loss": loss, "valid_acc": acc}
+        for e, loss, acc in zip((1, 2, 3), history["valid_loss"], history["valid_acc"])
     ]
     assert history["valid_loss"][-1] < history["valid_loss"][0]
     assert history["valid_acc"][-1] > 0.5
@@ -124,3 +124,27 @@ def test_check_setup_leaves_batch_norm_statistics_alone(toy_data):
     before = model[1].running_mean.clone()
     check_setup(model, F.cross_entropy, *get_data(*toy_data, 32))
     assert torch.equal(model[1].running_mean, before)
+
+
+def test_profiler_totals_read_once_agree_with_key_averages(toy_data):
+    """notebook 10's table and split: read from the profiler's tree in one pass, the same
+    numbers as torch's own (slow) key_averages(), and exactly the recorded window's steps."""
+    from utils.profiling import label_calls, profile_steps, range_stats, split_seconds, top_table
+
+    train_dl, _ = get_data(*toy_data, 16)
+    model = nn.Linear(784, 10)
+    opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    prof = profile_steps(model, F.cross_entropy, opt, train_dl, torch.device("cpu"), 6, 3)
+    assert label_calls(prof) == {"get batch": 6, "train step": 6}  # the warm-up is not in it
+    ours = range_stats(prof)
+    for event in prof.key_averages():
+        if event.key.startswith("ProfilerStep"):
+            continue
+        calls, total_ns, self_ns = ours[event.key]
+        assert calls == event.count, event.key
+        assert total_ns / 1e3 == pytest.approx(event.cpu_time_total, abs=0.01), event.key
+        assert self_ns / 1e3 == pytest.approx(event.self_cpu_time_total, abs=0.01), event.key
+    labels = {e.key: e.cpu_time_total / 1e6 for e in prof.key_averages()}
+    assert split_seconds([prof, prof]) == pytest.approx((labels["get batch"], labels["train step"]))
+    table = top_table(prof, rows=3).splitlines()
+    assert len(table) == 1 + 3 + 2 and table[-1].split()[:3] == ["train", "step", "6"]

@@ -39,7 +39,7 @@ from utils.models import mnist_cnn  # noqa: E402
 from utils.repro import seed_everything  # noqa: E402
 from utils.training import evaluate, fit  # noqa: E402
 
-ROUNDS = 5  # alternating rounds; the median of each side is reported
+ROUNDS = int(os.environ.get("ROUNDS", 5))  # alternating rounds; each side's median is reported
 
 
 def timed(func, *args) -> float:
@@ -107,15 +107,63 @@ def data_paths(train_ds, valid_ds, device) -> dict:
     }
 
 
-def notebooks() -> dict:
+def matmul_peak(n: int = 2048, repeats: int = 5) -> float:
+    """This machine's practical float32 peak, GFLOP/s: the best of a few n×n matrix products on
+    every core (2n³ operations each)."""
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    torch.mm(a, b)  # warm-up: threads, caches
+    best = min(timed(torch.mm, a, b) for _ in range(repeats))
+    return 2 * n**3 / best / 1e9
+
+
+def flops_per_image(model, shape=(1, 28, 28), batch=64) -> float:
+    """Floating-point operations of one training step per image (forward and backward),
+    counted by torch.utils.flop_counter (matrix products and convolutions; the rest is small)."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    x, y = torch.randn(batch, *shape), torch.randint(0, 10, (batch,))
+    with FlopCounterMode(display=False) as counter:
+        F.cross_entropy(model(x), y).backward()
+    model.zero_grad()
+    return counter.get_total_flops() / batch
+
+
+def training_speed(train_ds, make_model, make_opt, batch: int, steps: int = 30) -> dict:
+    """Samples/s of training steps on MNIST batches (after a few warm-up steps), FLOPs per
+    image and the achieved GFLOP/s (the caller divides by the matmul peak)."""
+    seed_everything(0)
+    model = make_model()
+    opt = make_opt(model)
+    x, y = to_images(*train_ds[: batch * (steps + 3)])
+    batches = list(zip(x.split(batch), y.split(batch)))
+
+    def steps_on(some):
+        for xb, yb in some:
+            F.cross_entropy(model(xb), yb).backward()
+            opt.step()
+            opt.zero_grad()
+
+    steps_on(batches[:3])
+    seconds = timed(steps_on, batches[3:])
+    per_image = flops_per_image(model, batch=batch)
+    samples = batch * steps / seconds
+    return {
+        "flops_per_image": per_image,
+        "samples_per_s": samples,
+        "gflops_per_s": per_image * samples / 1e9,
+    }
+
+
+def notebooks(names: list[str]) -> dict:
     from tools.notebooks import NOTEBOOKS, pick, run_all
 
-    rows, wall = run_all(pick(NOTEBOOKS, "[0-9][0-9]_*.ipynb", []))
+    rows, wall = run_all(pick(NOTEBOOKS, "[0-9][0-9]_*.ipynb", names))
     each = {name: {"seconds": s, "slowest_cell_s": c} for name, s, c, _ in rows}
     return {"wall_s": wall, "each": each}
 
 
-def main() -> int:
+def main(names: list[str]) -> int:
+    """``names``: the notebooks to time (prefixes, e.g. 00); all when empty."""
     train_ds, valid_ds = mnist_datasets()
     device = get_device()
     print(
@@ -145,7 +193,23 @@ def main() -> int:
         f"{r['cnn_samples_per_s']:,.0f} samples/s",
         flush=True,
     )
-    results["notebooks"] = r = notebooks()
+    results["matmul_gflops_per_s"] = peak = matmul_peak()
+    print(f"float32 matmul peak ({torch.get_num_threads()} threads): {peak:,.0f} GFLOP/s")
+    models = {
+        "09 CNN": (mnist_cnn, lambda m: optim.SGD(m.parameters(), lr=0.1, momentum=0.9), 64),
+    }
+    results["training"] = {}
+    for name, (make_model, make_opt, batch) in models.items():
+        r = training_speed(train_ds, make_model, make_opt, batch)
+        r["fraction_of_peak"] = r["gflops_per_s"] / peak
+        results["training"][name] = r
+        print(
+            f"{name} training, batch {batch}: {r['flops_per_image'] / 1e6:.2f} MFLOP per "
+            f"image, {r['samples_per_s']:,.0f} samples/s, {r['gflops_per_s']:.1f} GFLOP/s = "
+            f"{r['fraction_of_peak']:.1%} of the matmul peak",
+            flush=True,
+        )
+    results["notebooks"] = r = notebooks(names)
     for name, row in r["each"].items():
         print(f"  {name:<24} {row['seconds']:6.1f} s  (slowest cell {row['slowest_cell_s']:.1f} s)")
     print(f"  {'all, side by side':<24} {r['wall_s']:6.1f} s")
@@ -156,4 +220,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -6,11 +6,12 @@ In Colab the setup cell runs `pip install git+https://github.com/...`, and the n
 situation here, offline, so that the notebooks are built (`make notebooks`) and tested
 (`make test`, under nbval) exactly as a learner in Colab runs them.
 
-    python tools/colab.py nbval [PYTEST ARGS...]   # the notebooks under nbval, Colab-like
+    python tools/colab.py nbval [--only 08 09] [--skip-long] [-- PYTEST ARGS...]
 """
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import functools
 import http.server
@@ -20,6 +21,8 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+
+import nbformat
 
 ROOT = Path(__file__).resolve().parent.parent
 PLACE = ROOT / "build" / "colab"
@@ -39,8 +42,14 @@ def alone(path: Path) -> bool:
 
 
 def install(site: Path) -> None:
-    """`pip install .` without -e, into ``site``: what Colab's setup cell does, minus deps."""
+    """`pip install .` without -e, into ``site``: what Colab's setup cell does, minus deps.
+    It builds from a copy of what the package is made of, beside ``site``, so that runs side
+    by side never build in the same folder."""
     shutil.rmtree(site, ignore_errors=True)
+    source = site.parent / "source"
+    shutil.rmtree(source, ignore_errors=True)
+    shutil.copytree(ROOT / "utils", source / "utils", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", source)
     subprocess.run(
         [
             sys.executable,
@@ -53,13 +62,11 @@ def install(site: Path) -> None:
             "--disable-pip-version-check",
             "--target",
             str(site),
-            str(ROOT),
+            str(source),
         ],
         check=True,
-        cwd=PLACE,
+        cwd=site.parent,
     )
-    shutil.rmtree(ROOT / "build" / "lib", ignore_errors=True)  # setuptools' leftovers
-    shutil.rmtree(ROOT / "build" / "bdist.linux-x86_64", ignore_errors=True)
 
 
 @contextlib.contextmanager
@@ -117,41 +124,83 @@ def colab_like(place: Path = PLACE):
     yield env, work
 
 
-def nbval(pytest_args: list[str]) -> int:
-    """Copy the notebooks into the empty folder and run them there under nbval: first those
-    that run side by side (with ``pytest_args``, e.g. -n 2), then, one at a time, those that
-    run alone."""
-    with colab_like() as (env, work):
+def colab_env(extra: dict | None = None) -> dict:
+    """This process's environment for a notebook kernel run from the checkout (not installed):
+    the repository and tests/ (the nbval plugin) importable, no W&B or MNIST settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WANDB_", "MNIST_"))}
+    env.update(extra or {}, PYTHONPATH=f"{ROOT}{os.pathsep}{ROOT / 'tests'}")
+    return env
+
+
+def nbval_command() -> list[str]:
+    """The pytest command that checks notebooks, numbers included: `make test` runs it, and
+    so do the guard test and the simulated-CPU test, so none can drift from the others."""
+    return [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-c",
+        os.devnull,
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "nbval_numbers",
+        "--nbval",
+        "--nbval-current-env",
+        "--nbval-cell-timeout",
+        "600",
+        "--nbval-sanitize-with",
+        str(ROOT / "tests" / "nbval_sanitize.cfg"),
+    ]
+
+
+def nbval(
+    pytest_args: list[str], names: list[str] | None = None, skip_long=False, group="all"
+) -> int:
+    """Copy the notebooks (all, or those whose names start with one of ``names``; without
+    their cells tagged ``long`` if ``skip_long``) into the empty folder and run them there under
+    nbval: first those that run side by side (with ``pytest_args``, e.g. -n 2), then, one at a
+    time, those that run alone (each takes every core: nothing else may run beside it).
+    ``group``: "together" or "alone" runs only that group."""
+    with colab_like(PLACE / group) as (env, work):
         together, by_itself = [], []
         for nb in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
-            shutil.copy(nb, work / nb.name)
+            if names and not nb.name.startswith(tuple(names)):
+                continue
+            if group != "all" and alone(nb) != (group == "alone"):
+                continue
+            copy = nbformat.read(nb, as_version=4)
+            if skip_long:
+                copy.cells = [c for c in copy.cells if "long" not in c.metadata.get("tags", [])]
+            nbformat.write(copy, work / nb.name)
             (by_itself if alone(nb) else together).append(nb.name)
-        cmd = [
-            sys.executable,
-            "-m",
-            "pytest",
-            "--rootdir",
-            str(work),
-            "-c",
-            os.devnull,
-            "-p",
-            "no:cacheprovider",
-            "-p",
-            "nbval_numbers",
-            "--nbval",
-            "--nbval-current-env",
-            "--nbval-cell-timeout",
-            "600",
-            "--nbval-sanitize-with",
-            str(ROOT / "tests" / "nbval_sanitize.cfg"),
-        ]
-        rc = subprocess.call(cmd + pytest_args + together, env=env, cwd=work)
+        cmd = nbval_command() + ["--rootdir", str(work)]
+        rc = 0
+        if together:
+            rc |= subprocess.call(cmd + pytest_args + together, env=env, cwd=work)
         if by_itself:
             rc |= subprocess.call(cmd + by_itself, env=env, cwd=work)
         return rc
 
 
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        description="The notebooks under nbval, Colab-like.", allow_abbrev=False
+    )
+    parser.add_argument("command", choices=["nbval"])
+    parser.add_argument("--only", nargs="+", help="notebook name prefixes, e.g. 08 09")
+    parser.add_argument("--skip-long", action="store_true", help="drop cells tagged long")
+    parser.add_argument(
+        "--group",
+        choices=["all", "together", "alone"],
+        default="all",
+        help="only the notebooks that run side by side, or only those alone",
+    )
+    args, pytest_args = parser.parse_known_args(argv)
+    if pytest_args[:1] == ["--"]:
+        pytest_args = pytest_args[1:]
+    return nbval(pytest_args, args.only, args.skip_long, args.group)
+
+
 if __name__ == "__main__":
-    if sys.argv[1:2] != ["nbval"]:
-        sys.exit(__doc__)
-    sys.exit(nbval(sys.argv[2:]))
+    sys.exit(main(sys.argv[1:]))

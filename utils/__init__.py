@@ -13,7 +13,9 @@ models*    Lambda, flatten, the any-size CNN                          (notebook 
 device*    get_device                                                 (notebook 10)
 profiling  the profiler over a bounded window of steps; its table    (notebook 10)
 ddp        notebook 09's training under DistributedDataParallel     (notebook 12)
+seeds      training outcomes over seeds (make seeds), read and drawn (notebooks 08, 09)
 plots      digit grids, loss curves, confusion matrix, the slide style
+exercises  the exercises: check, hint, solution, progress; the reference solutions (01-11)
 """
 
 from .meta import SERIES

@@ -6,7 +6,11 @@ torchrun, on CPU with the gloo backend (notebook 12).
 Each rank trains on its own shard of every epoch (DistributedSampler), DDP averages the
 gradients across ranks after each backward pass, validation sums are reduced across ranks,
 and only rank 0 prints and saves. The per-rank batch is the global batch divided by the
-number of ranks, so 1 and 2 processes take the same optimizer steps on the same amount of data.
+number of ranks, so 1 and 2 processes take the same optimizer steps on the same images.
+
+Rank 0 also prints the training loss of the whole global batch at a few steps (so that runs
+with different numbers of processes can be compared step by step) and how a step's time splits
+into arithmetic and waiting for the all-reduce of the gradients.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import torch
 import torch.distributed as dist
 import torch.nn.functional as F
 from torch import optim
+from torch.distributed.algorithms.ddp_comm_hooks.default_hooks import allreduce_hook
 from torch.nn.parallel import DistributedDataParallel as DDP
 from torch.utils.data import DataLoader, DistributedSampler, Subset
 
@@ -29,6 +34,7 @@ from .repro import seed_everything
 from .training import loss_batch
 
 LAUNCH = "torchrun --standalone --nproc_per_node 2 -m utils.ddp"
+LOGGED_STEPS = (1, 10, 100)  # and the last step: where rank 0 prints the global batch's loss
 
 
 def setup() -> tuple[int, int]:
@@ -84,6 +90,40 @@ def weights_agree(model) -> float:
     return gap.item()
 
 
+def timed_allreduce(seconds: list):
+    """A DDP communication hook: DDP's own all-reduce (the gradients averaged over the ranks,
+    the same result as without a hook), timed from the moment a bucket of gradients is ready
+    until every rank has the average. That includes waiting for the slowest rank."""
+
+    def hook(_, bucket):
+        start = time.perf_counter()
+
+        def done(fut):
+            seconds.append(time.perf_counter() - start)
+            return fut.value()
+
+        return allreduce_hook(None, bucket).then(done)
+
+    return hook
+
+
+def exchange_seconds(numbers: int, repeats: int = 200) -> float:
+    """The all-reduce alone: seconds for one of ``numbers`` floats, with the ranks in step."""
+    buffer = torch.zeros(numbers)
+    dist.barrier()  # start together, so that no rank waits for a slower one
+    start = time.perf_counter()
+    for _ in range(repeats):
+        dist.all_reduce(buffer)
+    return (time.perf_counter() - start) / repeats
+
+
+def mean_over_ranks(*values: float) -> list[float]:
+    """Each value averaged over all ranks (every rank must call this at the same point)."""
+    t = torch.tensor(values, dtype=torch.float64)
+    dist.all_reduce(t)
+    return (t / dist.get_world_size()).tolist()
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="notebook 09's CNN, trained with DDP")
     parser.add_argument("--epochs", type=int, default=1)
@@ -96,23 +136,39 @@ def main(argv=None) -> int:
     torch.set_num_threads(1)  # one core per rank
     seed_everything(0)  # the same initial weights on every rank (DDP also broadcasts rank 0's)
     model = DDP(mnist_cnn())
+    allreduce_seconds = []
+    model.register_comm_hook(None, timed_allreduce(allreduce_seconds))
     opt = optim.SGD(model.parameters(), lr=args.lr, momentum=0.9)
     train_dl, valid_dl, sampler = loaders(rank, world, args.bs, args.limit)
     say = print if rank == 0 else (lambda *a, **k: None)  # only rank 0 talks
     say(f"{world} process(es), {len(train_dl)} steps per epoch of {args.bs // world} per rank")
+    last, step, step_seconds = args.epochs * len(train_dl), 0, 0.0
     start = time.perf_counter()
     for epoch in range(args.epochs):
         sampler.set_epoch(epoch)  # a new shuffle each epoch, the same on every rank
         model.train()
         for xb, yb in train_dl:
-            loss_batch(model, F.cross_entropy, xb, yb, opt)  # backward() all-reduces gradients
+            step += 1
+            step_start = time.perf_counter()
+            loss = loss_batch(model, F.cross_entropy, xb, yb, opt)  # backward() all-reduces
+            step_seconds += time.perf_counter() - step_start
+            if step in LOGGED_STEPS or step == last:  # the mean of equal shards: the batch's
+                say(f"step {step}: training loss {mean_over_ranks(loss)[0]:.7f}")
         valid_loss, valid_acc = evaluate_across_ranks(model, F.cross_entropy, valid_dl)
-        say(f"epoch {epoch}: validation loss {valid_loss:.4f}, accuracy {valid_acc:.4f}")
+        say(f"epoch {epoch + 1}: validation loss {valid_loss:.4f}, accuracy {valid_acc:.4f}")
     seconds = time.perf_counter() - start
     gap = weights_agree(model)
     n = len(sampler) * world * args.epochs
     say(f"weights identical on all {world} ranks: {gap == 0.0} (largest difference {gap:.1e})")
     say(f"samples/s: {n / seconds:,.0f} ({seconds:.1f} s)")
+    numbers = sum(p.numel() for p in model.parameters())
+    step_s, wait_s = mean_over_ranks(step_seconds / step, sum(allreduce_seconds) / step)
+    alone_s = mean_over_ranks(exchange_seconds(numbers))[0]
+    say(
+        f"a step: {1000 * step_s:.2f} ms = {1000 * (step_s - wait_s):.2f} ms arithmetic + "
+        f"{1000 * wait_s:.2f} ms waiting for the gradients' all-reduce"
+    )
+    say(f"the all-reduce alone: {1000 * alone_s:.2f} ms ({numbers:,} numbers, ranks in step)")
     if rank == 0 and args.save:
         torch.save(model.module.state_dict(), args.save)  # .module: the model inside DDP
     dist.destroy_process_group()

@@ -28,12 +28,13 @@ def flatten(x):
 
 # from notebooks/src/09_sequential.py
 def mnist_cnn():
-    """The live stream's CNN for images of any size: three stride-2 convs, then one value per
-    class. It expects (batch, 1, height, width): reshaping is the data loader's job."""
+    """The CNN for images of any size: three stride-2 convs, then one score per class. It
+    expects (batch, 1, height, width): reshaping is the data loader's job."""
     return nn.Sequential(
         nn.Conv2d(1, 16, kernel_size=3, stride=2, padding=1), nn.ReLU(),
         nn.Conv2d(16, 16, kernel_size=3, stride=2, padding=1), nn.ReLU(),
-        nn.Conv2d(16, 10, kernel_size=3, stride=2, padding=1), nn.ReLU(),
+        nn.Conv2d(16, 10, kernel_size=3, stride=2, padding=1),
+        nn.LeakyReLU(0.1),  # not ReLU: a class score stuck below 0 must still get a gradient
         nn.AdaptiveAvgPool2d(1),
         Lambda(flatten),
     )

@@ -33,24 +33,31 @@ def show_digits(images, labels=None, nrows=3, ncols=8, size=1.1):
     plt.show()  # display now and close, so the figure appears exactly once
 
 
-def plot_history(history, ax=None, smooth=50):
-    """Training loss per step (raw and smoothed) with validation loss at each epoch's end."""
+def plot_history(history, ax=None, smooth=50, epochs=None):
+    """Training loss per step (raw and smoothed) and validation loss after each epoch, against
+    epochs counted from 1: the end of the first epoch is at 1, where "after epoch 1" is drawn.
+
+    ``epochs``: how many epochs the training losses span, if not one per validation loss
+    (e.g. a validation loss logged only after the last of 2 epochs).
+    """
     train = np.asarray(history["train_loss"])
+    valid = history["valid_loss"]
+    epochs = epochs or max(len(valid), 1)
     standalone = ax is None
     ax = ax or plt.subplots(figsize=(8, 3.4))[1]
-    ax.plot(train, color="tab:blue", alpha=0.25, lw=0.8)
+    at = np.arange(1, len(train) + 1) * epochs / len(train)  # where each step ends, in epochs
+    ax.plot(at, train, color="tab:blue", alpha=0.25, lw=0.8)
     if len(train) >= smooth:
         kernel = np.ones(smooth) / smooth
         ax.plot(
-            np.arange(smooth - 1, len(train)),
+            at[smooth - 1 :],
             np.convolve(train, kernel, "valid"),
             color="tab:blue",
             label=f"train loss ({smooth}-step mean)",
         )
-    steps_per_epoch = len(train) / max(len(history["valid_loss"]), 1)
-    epochs_end = steps_per_epoch * np.arange(1, len(history["valid_loss"]) + 1)
-    ax.plot(epochs_end, history["valid_loss"], "o-", color="tab:orange", label="validation loss")
-    ax.set(xlabel="training step", ylabel="cross-entropy loss")
+    after = np.arange(epochs - len(valid) + 1, epochs + 1)  # the last len(valid) epochs
+    ax.plot(after, valid, "o-", color="tab:orange", label="validation loss")
+    ax.set(xlabel="epoch", ylabel="cross-entropy loss", xlim=(0, epochs), xticks=range(epochs + 1))
     ax.legend()
     if standalone:
         plt.show()

@@ -38,7 +38,7 @@ def fit(epochs, model, loss_func, opt, train_dl, valid_dl,
     """Train for ``epochs``, validating after each; the hooks get the metrics as dicts."""
     check_setup(model, loss_func, train_dl, valid_dl)
     history = {"train_loss": [], "valid_loss": [], "valid_acc": []}
-    for epoch in range(epochs):
+    for epoch in range(1, epochs + 1):  # counted from 1: epoch 1 is the first
         model.train()
         for xb, yb in train_dl:
             loss = loss_batch(model, loss_func, xb, yb, opt)

@@ -24,6 +24,21 @@ from utils.roadmap import roadmap
 
 roadmap(0)
 
+# %% [markdown] slide_type="subslide"
+# ## Which PyTorch, on which CPU
+#
+# The CPU picks the kernels, and the kernels pick the last bits of every sum. Training a CNN
+# grows those bits into the third digit (notebook 08), so if your numbers differ from these
+# notebooks', this line says why.
+
+# %% tags=["nbval-ignore-output"]
+# Output ignored by the tests: it describes the machine that runs it, which is the point.
+import torch
+
+build = f"CUDA {torch.version.cuda}" if torch.version.cuda else "CPU only"
+print(f"torch {torch.__version__} ({build}); CPU kernels: "
+      f"{torch.backends.cpu.get_cpu_capability()}; {torch.get_num_threads()} thread(s)")
+
 # %% [markdown] slide_type="slide"
 # ## Where the data lives
 #

@@ -65,7 +65,25 @@ def model(xb):
 # just be a more convenient callable.
 
 # %% [markdown] slide_type="subslide"
-# One mini-batch of 64 images in, 64 rows of 10 log-probabilities out.
+# ## Exercise: `softmax`
+#
+# Write `softmax(x)`: each row of scores becomes probabilities that sum to 1.
+# `log_softmax` above is its logarithm.
+#
+# Stuck? `ex.hint("01.softmax")`, then `ex.solution("01.softmax")`.
+
+# %% tags=["exercise"]
+def softmax(x):
+    ...  # your code
+
+# %%
+from utils import exercises as ex
+softmax = ex.check("01.softmax", softmax)
+
+# %% [markdown] slide_type="subslide"
+# A **mini-batch** is a few examples processed together: here the first 64 images. Training
+# takes one step per mini-batch; its gradient is a cheap estimate of the gradient over all
+# 50,000. 64 images in, 64 rows of 10 log-probabilities out.
 
 # %%
 bs = 64
@@ -119,6 +137,7 @@ loss_func(preds, yb)
 # −ln(1/10) = ln 10:
 
 # %%
+assert abs(loss_func(preds, yb).item() - math.log(10)) < 0.5  # our first loss, above, is near it
 math.log(10)
 
 # %% [markdown] slide_type="fragment"
@@ -137,6 +156,22 @@ def accuracy(out, yb):
 accuracy(preds, yb)
 
 # %% [markdown] slide_type="subslide"
+# ## Exercise: `error_rate`
+#
+# Write `error_rate(out, yb)`: the fraction of predictions that are wrong.
+# On this batch it is 1 minus the accuracy above.
+#
+# Stuck? `ex.hint("01.error_rate")`, then `ex.solution("01.error_rate")`.
+
+# %% tags=["exercise"]
+def error_rate(out, yb):
+    ...  # your code
+
+# %%
+from utils import exercises as ex
+error_rate = ex.check("01.error_rate", error_rate)
+
+# %% [markdown] slide_type="subslide"
 # One batch is noisy. The number we trust is on all 10,000 validation images: data the model
 # never trains on. Before training, it is what chance gives.
 
@@ -145,6 +180,35 @@ with torch.no_grad():
     valid_preds = model(x_valid)
     before = loss_func(valid_preds, y_valid).item(), accuracy(valid_preds, y_valid).item()
 print(f"validation before training: loss {before[0]:.4f}, accuracy {before[1]:.4f}")
+assert abs(before[1] - 0.1) < 0.05  # chance: one digit in 10
+
+# %% [markdown] slide_type="slide"
+# ## `backward()`: gradients on demand
+#
+# Recording the graph computed no gradient. `backward()` computes them, all at once, and only
+# then does `.grad` of each parameter fill.
+
+# %%
+print("before backward():", weights.grad)
+loss = loss_func(model(xb), yb)
+loss.backward()
+print("after backward(): ", tuple(weights.grad.shape), tuple(bias.grad.shape))  # one per parameter
+
+# %% [markdown] slide_type="subslide"
+# ## Gradients accumulate
+#
+# A second `backward()` *adds* to `.grad`. That is why the loop will zero it, and also what
+# lets a batch too big for memory be done in parts: two halves of 32, each loss halved, add
+# up to the gradient of the 64.
+
+# %%
+whole = weights.grad.clone()
+weights.grad = bias.grad = None  # forget it
+for half in (slice(0, 32), slice(32, 64)):
+    (loss_func(model(xb[half]), yb[half]) / 2).backward()  # adds to .grad
+print("same gradient:", torch.allclose(weights.grad, whole, atol=1e-7))
+assert torch.allclose(weights.grad, whole, atol=1e-7)
+weights.grad = bias.grad = None  # the training loop starts with no gradient
 
 # %% [markdown] slide_type="slide"
 # ## Two words before the loop
@@ -190,12 +254,21 @@ with torch.no_grad():
     after = loss_func(valid_preds, y_valid).item(), accuracy(valid_preds, y_valid).item()
 print(f"validation before training: loss {before[0]:.4f}, accuracy {before[1]:.4f}")
 print(f"validation after training:  loss {after[0]:.4f}, accuracy {after[1]:.4f}")
-assert after[0] < before[0] and after[1] >= 0.90
+assert after[0] < before[0] and after[1] > before[1] and after[1] >= 0.90
 
 # %%
 from utils.repro import report
 
 report(valid_loss=after[0], valid_acc=after[1])
+
+# %% [markdown] slide_type="subslide"
+# ## Your exercises
+#
+# Solved one? Run its check cell again, then this one.
+
+# %%
+from utils import exercises as ex
+ex.progress("01")
 
 # %% [markdown] slide_type="slide"
 # ## Recap
@@ -208,4 +281,5 @@ report(valid_loss=after[0], valid_acc=after[1])
 #
 # **Read more:** [autograd mechanics](https://pytorch.org/docs/stable/notes/autograd.html) ·
 # [`torch.no_grad`](https://pytorch.org/docs/stable/generated/torch.no_grad.html) ·
-# [tensor indexing](https://pytorch.org/docs/stable/tensor_view.html)
+# [indexing rules](https://numpy.org/doc/stable/user/basics.indexing.html) (NumPy's: tensors
+# follow them, e.g. `log_probs[range(n), target]`)

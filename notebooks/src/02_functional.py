@@ -36,14 +36,28 @@ bias = torch.zeros(10, requires_grad=True)
 # %% [markdown] slide_type="slide"
 # ## A quick tour of `torch.nn.functional`
 #
-# By convention imported as `F`. Its public names are lower case: they are functions.
+# By convention imported as `F`. Most of its public names are functions; the others are names
+# it uses itself (modules like `torch`, type names, texts like `tf32_notes`). Many of the
+# functions are PyTorch's C++ operators, given a docstring.
 
 # %%
+import inspect
+
 import torch.nn.functional as F
 
-names = [name for name in dir(F) if not name.startswith("_") and name.islower()]
-functions = [name for name in names if callable(getattr(F, name))]
-print(f"{len(functions)} of {len(names)} public names are callables, e.g.")
+public = [name for name in dir(F) if not name.startswith("_")]
+functions = [name for name in public if name.islower() and callable(getattr(F, name))]
+in_cpp = [name for name in functions if inspect.isbuiltin(getattr(F, name))]
+print(f"{len(public)} public names, {len(functions)} of them lower-case functions; "
+      f"{len(in_cpp)} of those are built into PyTorch's C++ core")
+others = [name for name in public if name not in functions]
+print(f"the {len(others)} others, e.g.", others[:2] + others[-4:])
+assert len(functions) > len(public) / 2 and {"conv2d", "linear"} <= set(in_cpp)
+
+# %% [markdown] slide_type="subslide"
+# A few of the functions, by kind:
+
+# %%
 print("activations:", [f for f in functions if f in {"relu", "gelu", "softmax", "log_softmax"}])
 print("losses:     ", [f for f in functions if f.endswith("_loss") or f == "cross_entropy"][:6])
 print("layers:     ", [f for f in functions if f in {"linear", "conv2d", "avg_pool2d", "dropout"}])
@@ -77,11 +91,28 @@ def nll(log_probs, target):
 
 xb, yb = x_train[:64], y_train[:64]
 scores = xb @ weights + bias
+assert torch.allclose(nll(log_softmax(scores), yb), F.cross_entropy(scores, yb))
 nll(log_softmax(scores), yb), F.cross_entropy(scores, yb)
 
 # %% [markdown] slide_type="notes"
 # Run the cell and point at the two equal numbers. The stream's aside: F is the stateless half
 # of torch.nn. ~1 min.
+
+# %% [markdown] slide_type="subslide"
+# ## Exercise: `my_cross_entropy`
+#
+# Write `my_cross_entropy(scores, target)` with two functions of `F`:
+# `F.log_softmax`, then `F.nll_loss`. It should equal `F.cross_entropy`.
+#
+# Stuck? `ex.hint("02.my_cross_entropy")`, then `ex.solution("02.my_cross_entropy")`.
+
+# %% tags=["exercise"]
+def my_cross_entropy(scores, target):
+    ...  # your code
+
+# %%
+from utils import exercises as ex
+my_cross_entropy = ex.check("02.my_cross_entropy", my_cross_entropy)
 
 # %% [markdown] slide_type="subslide"
 # ## Same number, and safer
@@ -90,7 +121,24 @@ nll(log_softmax(scores), yb), F.cross_entropy(scores, yb)
 
 # %%
 big = torch.tensor([[1000.0, 0.0]])
+assert not log_softmax(big).isfinite().any() and F.log_softmax(big, dim=-1).isfinite().all()
 log_softmax(big), F.log_softmax(big, dim=-1)
+
+# %% [markdown] slide_type="subslide"
+# ## Exercise: a `log_softmax` that survives `big`
+#
+# Write `stable_log_softmax(x)`: subtract each row's largest score before `exp`.
+# Shifting a row changes nothing in the result, and `exp` never sees a big number.
+#
+# Stuck? `ex.hint("02.stable_log_softmax")`, then `ex.solution("02.stable_log_softmax")`.
+
+# %% tags=["exercise"]
+def stable_log_softmax(x):
+    ...  # your code
+
+# %%
+from utils import exercises as ex
+stable_log_softmax = ex.check("02.stable_log_softmax", stable_log_softmax)
 
 # %% [markdown] slide_type="slide"
 # ## The refactored model
@@ -166,7 +214,17 @@ after = evaluate(model, loss_func, [(x_valid, y_valid)])
 print(f"validation before training: loss {before[0]:.4f}, accuracy {before[1]:.4f}")
 print(f"validation after training:  loss {after[0]:.4f}, accuracy {after[1]:.4f}")
 assert after[0] < before[0] and after[1] >= 0.90
+assert (round(after[0], 4), round(after[1], 4)) == (0.2933, 0.9182)  # notebook 01's numbers
 report(valid_loss=after[0], valid_acc=after[1])
+
+# %% [markdown] slide_type="subslide"
+# ## Your exercises
+#
+# Solved one? Run its check cell again, then this one.
+
+# %%
+from utils import exercises as ex
+ex.progress("02")
 
 # %% [markdown] slide_type="slide"
 # ## Recap

@@ -61,6 +61,22 @@ for name, p in model.named_parameters():
     print(f"{name:8} {tuple(p.shape)}  requires_grad={p.requires_grad}")
 loss_func(model(x_train[:64]), y_train[:64])
 
+# %% [markdown] slide_type="subslide"
+# ## Exercise: `count_parameters`
+#
+# Write `count_parameters(model)`: how many numbers the model learns (its parameters
+# with `requires_grad`), for any model. `MnistLogistic()` has 7,850.
+#
+# Stuck? `ex.hint("03.count_parameters")`, then `ex.solution("03.count_parameters")`.
+
+# %% tags=["exercise"]
+def count_parameters(model):
+    ...  # your code
+
+# %%
+from utils import exercises as ex
+count_parameters = ex.check("03.count_parameters", count_parameters)
+
 # %% [markdown] slide_type="slide"
 # ## The update, before and after
 #
@@ -78,6 +94,22 @@ loss_func(model(x_train[:64]), y_train[:64])
 #         p -= p.grad * lr
 #     model.zero_grad()
 # ```
+
+# %% [markdown] slide_type="subslide"
+# ## Exercise: `sgd_update`
+#
+# Write `sgd_update(model, lr)`: one SGD step for every parameter of any model, then
+# reset the gradients. When it is called, `backward()` has already filled `.grad`.
+#
+# Stuck? `ex.hint("03.sgd_update")`, then `ex.solution("03.sgd_update")`.
+
+# %% tags=["exercise"]
+def sgd_update(model, lr):
+    ...  # your code
+
+# %%
+from utils import exercises as ex
+sgd_update = ex.check("03.sgd_update", sgd_update)
 
 # %% [markdown] slide_type="subslide"
 # ## `fit()`
@@ -118,10 +150,11 @@ def train_and_check(model, fit):
 
 seed_everything(0)
 after = train_and_check(MnistLogistic(), fit)
+assert (round(after[0], 4), round(after[1], 4)) == (0.2933, 0.9182)  # notebooks 01 and 02
 
 # %% [markdown] slide_type="notes"
 # Point at the identical numbers of 01, 02 and this run: a refactor that changes nothing.
-# Then nn.Linear changes the init, and the numbers move a little. ~2 min.
+# Then nn.Linear changes the init, and the numbers change. ~2 min.
 
 # %% [markdown] slide_type="slide"
 # ## `nn.Linear`
@@ -139,16 +172,49 @@ class MnistLogistic(nn.Module):
         return self.lin(xb)
 
 # %% [markdown] slide_type="subslide"
-# The parameters are now found one level down, and `fit` does not care. The numbers move a
-# little: `nn.Linear` starts from its own random init (uniform, also scaled by 1/√784), not
-# from ours.
+# The parameters are now found one level down, and `fit` does not care. The numbers change:
+# `nn.Linear` starts from its own random init (uniform, also scaled by 1/√784), not from ours.
 
 # %%
 seed_everything(0)
 model = MnistLogistic()
 print([name for name, _ in model.named_parameters()])
 after = train_and_check(model, fit)
+assert round(after[0], 4) != 0.2933  # not the numbers of our own init, above
 report(valid_loss=after[0], valid_acc=after[1])
+
+# %% [markdown] slide_type="subslide"
+# ## Exercise: a hidden layer
+#
+# Fill in `MnistMLP`: `nn.Linear(784, n_hidden)`, then `F.relu`, then
+# `nn.Linear(n_hidden, 10)`. `fit` would train it unchanged.
+#
+# Stuck? `ex.hint("03.MnistMLP")`, then `ex.solution("03.MnistMLP")`.
+
+# %% tags=["exercise"]
+class MnistMLP(nn.Module):
+    def __init__(self, n_hidden=50):
+        super().__init__()
+        ...  # two nn.Linear layers
+
+    def forward(self, xb):
+        ...  # return the scores
+
+# %% [markdown] slide_type="subslide"
+# Check `MnistMLP`: the check builds one and feeds it a few made-up images.
+
+# %%
+from utils import exercises as ex
+MnistMLP = ex.check("03.MnistMLP", MnistMLP)
+
+# %% [markdown] slide_type="subslide"
+# ## Your exercises
+#
+# Solved one? Run its check cell again, then this one.
+
+# %%
+from utils import exercises as ex
+ex.progress("03")
 
 # %% [markdown] slide_type="slide"
 # ## Recap

@@ -92,6 +92,22 @@ def fit(model, opt, epochs=2):
             opt.zero_grad()
 
 # %% [markdown] slide_type="subslide"
+# ## Exercise: `train_step`
+#
+# Write `train_step(model, loss_func, opt, xb, yb)`: one training step on one batch,
+# with the optimizer. Return the loss as a float.
+#
+# Stuck? `ex.hint("04.train_step")`, then `ex.solution("04.train_step")`.
+
+# %% tags=["exercise"]
+def train_step(model, loss_func, opt, xb, yb):
+    ...  # your code
+
+# %%
+from utils import exercises as ex
+train_step = ex.check("04.train_step", train_step)
+
+# %% [markdown] slide_type="subslide"
 # ## Same behaviour as notebook 03
 #
 # Same seed, same `nn.Linear` init, same batches, and `optim.SGD` without momentum computes
@@ -104,6 +120,7 @@ after = evaluate(model, loss_func, [(x_valid, y_valid)])
 print(f"validation before training: loss {before[0]:.4f}, accuracy {before[1]:.4f}")
 print(f"validation after training:  loss {after[0]:.4f}, accuracy {after[1]:.4f}")
 assert after[0] < before[0] and after[1] >= 0.90
+assert (round(after[0], 4), round(after[1], 4)) == (0.2925, 0.9169)  # notebook 03's last run
 report(valid_loss=after[0], valid_acc=after[1])
 
 # %% [markdown] slide_type="notes"
@@ -124,6 +141,41 @@ for make_opt in (lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9),
     fit(model, opt, epochs=1)
     loss, acc = evaluate(model, loss_func, [(x_valid, y_valid)])
     print(f"{type(opt).__name__:4} after 1 epoch: loss {loss:.4f}, accuracy {acc:.4f}")
+
+# %% [markdown] slide_type="subslide"
+# ## Finding a learning rate
+#
+# Each optimizer above came with a learning rate picked by hand. It can be found by a
+# **learning-rate range test** (Leslie Smith, [2015](https://arxiv.org/abs/1506.01186)): train
+# a few hundred steps while raising the rate exponentially, plot the loss against it, and pick
+# a rate a little below where the loss falls fastest, well before it blows up. Libraries ship
+# one: fastai's [`lr_find`](https://docs.fast.ai/callback.schedule.html#learner.lr_find),
+# Lightning's [`Tuner.lr_find`](https://lightning.ai/docs/pytorch/stable/api/lightning.pytorch.tuner.tuning.Tuner.html).
+
+# %% [markdown] slide_type="subslide"
+# ## Exercise: `get_adam_model`
+#
+# Write `get_adam_model(lr=1e-3)`: an `nn.Linear(784, 10)` and an `optim.Adam` for its
+# parameters with learning rate `lr`, returned together, like `get_model()`.
+#
+# Stuck? `ex.hint("04.get_adam_model")`, then `ex.solution("04.get_adam_model")`.
+
+# %% tags=["exercise"]
+def get_adam_model(lr=1e-3):
+    ...  # your code
+
+# %%
+from utils import exercises as ex
+get_adam_model = ex.check("04.get_adam_model", get_adam_model)
+
+# %% [markdown] slide_type="subslide"
+# ## Your exercises
+#
+# Solved one? Run its check cell again, then this one.
+
+# %%
+from utils import exercises as ex
+ex.progress("04")
 
 # %% [markdown] slide_type="slide"
 # ## Recap

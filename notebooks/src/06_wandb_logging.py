@@ -78,12 +78,12 @@ wandb.watch(model, log="all", log_freq=100)
 # ## `wandb.log` in the loop
 #
 # One dict per step. The loop is notebook 05's, plus one line; validation is logged once, at
-# the end, and then the run is finished.
+# the end, and then the run is finished. Epochs are counted from 1, as everywhere in the series.
 
 # %%
 before = evaluate(model, loss_func, [valid_ds[:]])
 
-for epoch in range(epochs):
+for epoch in range(1, epochs + 1):
     for xb, yb in train_dl:
         loss = loss_func(model(xb), yb)
         loss.backward()
@@ -104,11 +104,28 @@ wandb.finish()
 print(f"validation before training: loss {before[0]:.4f}, accuracy {before[1]:.4f}")
 print(f"validation after training:  loss {after[0]:.4f}, accuracy {after[1]:.4f}")
 assert after[0] < before[0] and after[1] >= 0.90
+assert (round(after[0], 4), round(after[1], 4)) == (0.3049, 0.9142)  # notebook 05's numbers
 report(valid_loss=after[0], valid_acc=after[1])
 
 # %% [markdown] slide_type="notes"
 # On stage without network this runs offline: say so, and show the one line it printed.
 # With a key and network the run is on wandb.ai; open it if you can. ~2 min.
+
+# %% [markdown] slide_type="subslide"
+# ## Exercise: what to log each step
+#
+# Write `step_record(epoch, loss)`: the dict that `wandb.log` gets at each step, with
+# the keys `epoch` and `train_loss`, the loss as a plain number.
+#
+# Stuck? `ex.hint("06.step_record")`, then `ex.solution("06.step_record")`.
+
+# %% tags=["exercise"]
+def step_record(epoch, loss):
+    ...  # your code
+
+# %%
+from utils import exercises as ex
+step_record = ex.check("06.step_record", step_record)
 
 # %% [markdown] slide_type="slide"
 # ## What was logged
@@ -128,6 +145,22 @@ print(f"{len(losses)} training losses, {len(valid)} validation record; "
 print("histograms of:", sorted({k.split(".")[0] for r in records for k in r if "/" in k}))
 
 # %% [markdown] slide_type="subslide"
+# ## Exercise: `epoch_means`
+#
+# Write `epoch_means(records)`: the mean training loss of each epoch, in order, from
+# records like those read back above. Not every record has a `train_loss`.
+#
+# Stuck? `ex.hint("06.epoch_means")`, then `ex.solution("06.epoch_means")`.
+
+# %% tags=["exercise"]
+def epoch_means(records):
+    ...  # your code
+
+# %%
+from utils import exercises as ex
+epoch_means = ex.check("06.epoch_means", epoch_means)
+
+# %% [markdown] slide_type="subslide"
 # ## The logged curve
 #
 # The chart the W&B dashboard draws, from the same logged numbers: every training loss, and
@@ -136,19 +169,88 @@ print("histograms of:", sorted({k.split(".")[0] for r in records for k in r if "
 # %%
 from utils.plots import plot_history
 
-plot_history({"train_loss": losses, "valid_loss": [r["valid_loss"] for r in valid]})
+plot_history({"train_loss": losses, "valid_loss": [r["valid_loss"] for r in valid]}, epochs=epochs)
 
 # %% [markdown] slide_type="subslide"
 # ## A gradient histogram
 #
-# What `wandb.watch` logged for the weight's gradient, the first and the last time (64 bins).
-# The tall bar at 0: weights of the border pixels, always blank in MNIST, so their gradient is
-# exactly 0. The rest narrows as training goes on (see the x axes): smaller gradients.
+# `wandb.watch`'s gradient histograms at batches 100 and 1,500: narrower later; a bar at 0.
 
 # %%
 from utils.plots import plot_logged_histograms
 
 plot_logged_histograms([histograms[0], histograms[-1]], "gradients/weight")
+first, last = ([min(h["gradients/weight.bins"]), max(h["gradients/weight.bins"])]
+               for h in (histograms[0], histograms[-1]))
+assert last[1] - last[0] < first[1] - first[0]  # narrower
+
+# %% [markdown] slide_type="subslide"
+# ## What the tall bar holds
+#
+# We replay the run to batch 100 (same seeds), where the first histogram was taken.
+
+# %%
+seed_everything(0)
+replay = nn.Linear(784, 10)
+replay_opt = optim.SGD(replay.parameters(), lr=lr)
+replay_dl = DataLoader(train_ds, batch_size=bs, shuffle=True,
+                       generator=torch.Generator().manual_seed(0))
+for step, (xb, yb) in enumerate(replay_dl, start=1):
+    loss_func(replay(xb), yb).backward()
+    if step == 100:  # the gradient wandb.watch logged first
+        break
+    replay_opt.step()
+    replay_opt.zero_grad()
+grad = replay.weight.grad  # 10 digits x 784 pixels
+values, bins = histograms[0]["gradients/weight.values"], histograms[0]["gradients/weight.bins"]
+assert grad.flatten().histc(64, grad.min().item(), grad.max().item()).tolist() == values
+
+# %% [markdown] slide_type="notes"
+# The replay is notebook 05's loop stopped at batch 100, before its step: the same weights and
+# batch as when wandb.watch's hook fired; the assert checks it against the logged counts.
+
+# %% [markdown] slide_type="subslide"
+# ## The tall bar, counted
+#
+# A weight's gradient is exactly 0 when its pixel is blank in all the images of the batch.
+
+# %%
+bar = values.index(max(values))
+zeros = int((grad == 0).sum())
+blank_here = int((xb == 0).all(dim=0).sum())  # pixels blank in all 64 images of batch 100
+blank_always = int((train_ds.tensors[0] == 0).all(dim=0).sum())  # ...in all 50,000
+print(f"the bar, {bins[bar]:.1e} to {bins[bar + 1]:.1e}: {max(values):.0f} of {grad.numel()}")
+print(f"  exactly 0: {zeros}, 10 digits x {blank_here} pixels blank in this batch")
+print(f"    of which pixels blank in all 50,000 images: 10 x {blank_always} = {10 * blank_always}")
+print(f"  small, not 0: {max(values) - zeros:.0f}")
+assert bins[bar] <= 0 < bins[bar + 1] and zeros == 10 * blank_here
+assert max(values) / 2 < zeros and 10 * blank_always < zeros / 2  # the claims below
+
+# %% [markdown] slide_type="fragment"
+# Most of the bar is exact zeros, and most of those are pixels blank in this batch only, not in
+# all of MNIST. The rest of the bar is small gradients that are not 0.
+
+# %% [markdown] slide_type="subslide"
+# ## Your exercises
+#
+# Solved one? Run its check cell again, then this one.
+
+# %%
+from utils import exercises as ex
+ex.progress("06")
+
+# %% [markdown] slide_type="slide"
+# ## What the web app adds
+#
+# This stage has no network, so we read the run's file ourselves. Synced to wandb.ai
+# (`wandb sync`, or logging online), the same run also gets:
+#
+# - a [run page](https://docs.wandb.ai/guides/runs/): these charts, the config, system metrics
+#   and the console output, at a link you can share;
+# - [reports](https://docs.wandb.ai/guides/reports/): pages of text around live charts of
+#   several runs, the "dashboard blog post" of the stream;
+# - the model's graph, if you watch with `log_graph=True`
+#   ([`wandb.watch`](https://docs.wandb.ai/ref/python/watch/)), and runs compared side by side.
 
 # %% [markdown] slide_type="slide"
 # ## Recap

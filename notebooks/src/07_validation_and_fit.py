@@ -38,8 +38,9 @@ loss_func = F.cross_entropy
 # ## A validation `DataLoader`
 #
 # - **No shuffle:** we never step on validation batches, so their order cannot matter.
-# - **Twice the batch size:** no backward pass means no gradients to store, so twice as many
-#   images fit in the same memory, and bigger batches are faster.
+# - **Twice the batch size:** `evaluate` runs under `no_grad`, so PyTorch keeps none of the
+#   activations a backward pass would need, and those grow with the batch: twice as many
+#   images fit in the same memory, in half as many calls.
 
 # %%
 train_dl = DataLoader(train_ds, batch_size=bs, shuffle=True,
@@ -64,6 +65,22 @@ print("eval: ", drop(torch.ones(8)))
 # Batch norm likewise uses batch statistics in training and running averages in evaluation.
 # Our model has neither yet, but the habit costs nothing: `train()` before training, and
 # `evaluate` (notebook 02) calls `eval()` before validating.
+
+# %% [markdown] slide_type="subslide"
+# ## Exercise: `valid_accuracy`
+#
+# Write `valid_accuracy(model, batches)`: the accuracy over all batches, in eval mode
+# and without gradients. A smaller last batch counts for what it holds.
+#
+# Stuck? `ex.hint("07.valid_accuracy")`, then `ex.solution("07.valid_accuracy")`.
+
+# %% tags=["exercise"]
+def valid_accuracy(model, batches):
+    ...  # your code
+
+# %%
+from utils import exercises as ex
+valid_accuracy = ex.check("07.valid_accuracy", valid_accuracy)
 
 # %% [markdown] slide_type="slide"
 # ## `loss_batch`
@@ -95,7 +112,7 @@ def fit(epochs, model, loss_func, opt, train_dl, valid_dl,
     """Train for ``epochs``, validating after each; the hooks get the metrics as dicts."""
     check_setup(model, loss_func, train_dl, valid_dl)
     history = {"train_loss": [], "valid_loss": [], "valid_acc": []}
-    for epoch in range(epochs):
+    for epoch in range(1, epochs + 1):  # counted from 1: epoch 1 is the first
         model.train()
         for xb, yb in train_dl:
             loss = loss_batch(model, loss_func, xb, yb, opt)
@@ -149,11 +166,28 @@ def get_model():
 model, opt = get_model()
 history = fit(1, model, loss_func, opt, train_dl, valid_dl, on_val_epoch_end=print)
 
+# %% [markdown] slide_type="subslide"
+# ## Exercise: a learning-rate schedule as a hook
+#
+# Write `halve_lr(opt)`: it returns a hook for `on_val_epoch_end` that halves the
+# learning rate of every parameter group of `opt`, each time it is called.
+#
+# Stuck? `ex.hint("07.halve_lr")`, then `ex.solution("07.halve_lr")`.
+
+# %% tags=["exercise"]
+def halve_lr(opt):
+    ...  # your code
+
+# %%
+from utils import exercises as ex
+halve_lr = ex.check("07.halve_lr", halve_lr)
+
 # %% [markdown] slide_type="slide"
 # ## `get_data`
 #
-# Notebook 05 and this one built the same two loaders; name that once. The training loader
-# shuffles with its own seeded generator, so a validation pass never changes its order.
+# Notebook 05 built the training loader, and this notebook added the validation loader; every
+# notebook from here needs the pair, so name it once. The training loader shuffles with its own
+# seeded generator, so a validation pass never changes its order.
 
 # %%
 # saved to utils/loaders.py
@@ -218,9 +252,12 @@ history, run = fit_and_log(epochs, model, loss_func, opt, train_dl, valid_dl,
 
 # %%
 print(f"before training: validation loss {before[0]:.4f}, accuracy {before[1]:.4f}")
-for epoch, (loss, acc) in enumerate(zip(history["valid_loss"], history["valid_acc"])):
+for epoch, (loss, acc) in enumerate(zip(history["valid_loss"], history["valid_acc"]), start=1):
     print(f"after epoch {epoch}: validation loss {loss:.4f}, accuracy {acc:.4f}")
 assert history["valid_loss"][-1] < before[0] and history["valid_acc"][-1] >= 0.90
+final = round(history["valid_loss"][-1], 4), round(history["valid_acc"][-1], 4)
+assert final == (0.3049, 0.9142)  # notebooks 05 and 06 printed these
+assert history["valid_loss"][1] > history["valid_loss"][0]  # it rose in epoch 2: see below
 report(valid_loss=history["valid_loss"][-1], valid_acc=history["valid_acc"][-1])
 
 # %% [markdown] slide_type="subslide"
@@ -235,14 +272,23 @@ plot_history(history)
 # ## What overfitting would look like
 #
 # Training loss (blue) is measured on each batch as we train: noisy, and falling. Validation
-# loss (orange) is on unseen images, once per epoch. **Overfitting** looks like the two
+# loss (orange) is on unseen images, after each epoch. **Overfitting** looks like the two
 # parting: training loss still falling while validation loss turns up. Here validation loss
-# rose a little in epoch 2 (the numbers above): a first hint of that, or of a learning rate
-# (0.5) too big to settle. Two points cannot tell which; more epochs would.
+# rose in epoch 2 ("after epoch 1" and "after epoch 2" above): a first hint of that, or of a
+# learning rate (0.5) too big to settle. Two points cannot tell which; more epochs would.
 
 # %% [markdown] slide_type="notes"
 # The stream's point about hooks: fit stays the same, what happens around it changes. Ask the
 # room what overfitting would look like on this chart before showing the fragment.
+
+# %% [markdown] slide_type="subslide"
+# ## Your exercises
+#
+# Solved one? Run its check cell again, then this one.
+
+# %%
+from utils import exercises as ex
+ex.progress("07")
 
 # %% [markdown] slide_type="slide"
 # ## Written once, imported from now on

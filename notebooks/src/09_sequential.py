@@ -55,6 +55,22 @@ class Lambda(nn.Module):
         return getattr(self.func, "__name__", repr(self.func))
 
 # %% [markdown] slide_type="subslide"
+# ## Exercise: `flatten_images`
+#
+# Write `flatten_images(x)`: (batch, C, H, W) → (batch, C·H·W), for any image size and
+# any batch, one image included. As `Lambda(flatten_images)` it is a layer.
+#
+# Stuck? `ex.hint("09.flatten_images")`, then `ex.solution("09.flatten_images")`.
+
+# %% tags=["exercise"]
+def flatten_images(x):
+    ...  # your code
+
+# %%
+from utils import exercises as ex
+flatten_images = ex.check("09.flatten_images", flatten_images)
+
+# %% [markdown] slide_type="subslide"
 # The two reshapes of notebook 08's `forward`, as named functions:
 
 # %%
@@ -151,13 +167,11 @@ train_dl, valid_dl = WrappedDataLoader(train_dl, to_images), WrappedDataLoader(v
 # ## `nn.AdaptiveAvgPool2d(1)`
 #
 # Instead of "pool 4×4 windows", say "pool to 1×1, whatever the size". Now nothing in the model
-# knows how big the images are.
+# knows how big the images are. This is the live stream's model:
 
 # %%
-# saved to utils/models.py
-def mnist_cnn():
-    """The live stream's CNN for images of any size: three stride-2 convs, then one value per
-    class. It expects (batch, 1, height, width): reshaping is the data loader's job."""
+def stream_cnn():
+    """The live stream's any-size CNN: notebook 08's layers, then AdaptiveAvgPool2d(1)."""
     return nn.Sequential(
         nn.Conv2d(1, 16, kernel_size=3, stride=2, padding=1), nn.ReLU(),
         nn.Conv2d(16, 16, kernel_size=3, stride=2, padding=1), nn.ReLU(),
@@ -167,11 +181,74 @@ def mnist_cnn():
     )
 
 # %% [markdown] slide_type="subslide"
-# ## Still learns
+# ## Does it learn? Five seeds say: usually
 #
-# On 28×28 images, pooling to 1×1 is the same function as `AvgPool2d(4)`, yet the digits
-# differ a little: the adaptive pool sums in another order, and those last-bit differences
-# grow over 1,564 steps of SGD. Same model, same data; a different path to a similar place.
+# `make seeds` trained it with our recipe on five seeds (off stage; the file ships with
+# `utils`). One seed ends far below the others:
+
+# %%
+from utils.seeds import load_spread, outcomes, summary, wins
+
+spread = load_spread()
+stream = outcomes(spread, "adaptive")
+print(f"validation accuracy, 5 seeds, min – median – max: {summary(stream)}")
+runs = [r for r in spread["runs"] if r["recipe"] == "series" and r["model"] != "logistic"]
+for r in runs:
+    if r["never_predicted"]:
+        print(f"{r['model']:>8}, seed {r['seed']}: accuracy {r['valid_acc']:.4f}, never predicts "
+              f"{r['never_predicted']}, score stuck at 0 for {r['dead_score_units']}")
+
+# %% [markdown] slide_type="subslide"
+# ## Why a digit dies
+#
+# The last `ReLU` clips each class score at 0. If one big early step pushes a class's score
+# below 0 for *every* image, its ReLU passes no gradient, so no later step can lift it: that
+# digit is never predicted again. Measured above: the digit never predicted is exactly the one
+# whose score is 0 for all 10,000 validation images, and notebook 08's CNN (`cnn`) dies the
+# same way on the same seed.
+
+# %% [markdown] slide_type="subslide"
+# ## The fix: let a little gradient through
+#
+# `LeakyReLU(0.1)` is ReLU with a slope of 0.1 below zero: a score stuck below 0 still gets a
+# gradient and can come back. The series' any-size CNN, kept in `utils.models`:
+
+# %%
+# saved to utils/models.py
+def mnist_cnn():
+    """The CNN for images of any size: three stride-2 convs, then one score per class. It
+    expects (batch, 1, height, width): reshaping is the data loader's job."""
+    return nn.Sequential(
+        nn.Conv2d(1, 16, kernel_size=3, stride=2, padding=1), nn.ReLU(),
+        nn.Conv2d(16, 16, kernel_size=3, stride=2, padding=1), nn.ReLU(),
+        nn.Conv2d(16, 10, kernel_size=3, stride=2, padding=1),
+        nn.LeakyReLU(0.1),  # not ReLU: a class score stuck below 0 must still get a gradient
+        nn.AdaptiveAvgPool2d(1),
+        Lambda(flatten),
+    )
+
+# %% [markdown] slide_type="subslide"
+# The same five seeds:
+
+# %%
+fixed_cnn = outcomes(spread, "adaptive_fixed")
+collapsed = [r["seed"] for r in spread["runs"]
+             if r["model"] == "adaptive_fixed" and r["never_predicted"]]
+print(f"with LeakyReLU: {summary(fixed_cnn)}; digits never predicted on {len(collapsed)} seeds")
+print(f"the stream's:   {summary(stream)}")
+print(f"LeakyReLU better on {wins(fixed_cnn, stream)} of {len(stream)} seeds")
+assert not collapsed and min(fixed_cnn) > min(stream) + 0.05  # what the next lines say
+assert wins(fixed_cnn, stream) == 3
+
+# %% [markdown] slide_type="fragment"
+# No digit dies on any of the five seeds, so the worst seed is no longer far behind. On the
+# other seeds the two are close (LeakyReLU ahead on 3 of 5): the fix removes a failure; it does
+# not make the model stronger. That takes more (notebook 11).
+
+# %% [markdown] slide_type="subslide"
+# ## Trained here, once
+#
+# Seed 0 of that table, on your CPU:
 
 # %%
 seed_everything(0)
@@ -182,8 +259,7 @@ history = fit(epochs, model, loss_func, opt, train_dl, valid_dl)
 after = history["valid_loss"][-1], history["valid_acc"][-1]
 print(f"validation before training: loss {before[0]:.4f}, accuracy {before[1]:.4f}")
 print(f"validation after training:  loss {after[0]:.4f}, accuracy {after[1]:.4f}")
-print(f"AvgPool2d(4) model above:   loss {fixed[0]:.4f}, accuracy {fixed[1]:.4f}")
-assert after[0] < before[0] and after[1] >= 0.90
+assert after[0] < before[0] and after[1] >= 0.88
 report(valid_loss=after[0], valid_acc=after[1])
 
 # %% [markdown] slide_type="notes"
@@ -216,12 +292,39 @@ for size in (21, 28, 42, 56):
     loss, acc = evaluate(model, loss_func, [(images, y_valid)])
     print(f"{size}x{size}: validation accuracy {acc:.4f}")
 
+# %% [markdown] slide_type="subslide"
+# ## Exercise: a CNN for any size
+#
+# Write `tiny_cnn()`: an `nn.Sequential` of `nn.Conv2d(1, 8, 3, stride=2, padding=1)`,
+# ReLU, a pool that fits any image size, `Lambda(flatten)` and `nn.Linear(8, 10)`.
+#
+# Stuck? `ex.hint("09.tiny_cnn")`, then `ex.solution("09.tiny_cnn")`.
+
+# %% tags=["exercise"]
+def tiny_cnn():
+    ...  # your code
+
+# %%
+from utils import exercises as ex
+tiny_cnn = ex.check("09.tiny_cnn", tiny_cnn)
+
+# %% [markdown] slide_type="subslide"
+# ## Your exercises
+#
+# Solved one? Run its check cell again, then this one.
+
+# %%
+from utils import exercises as ex
+ex.progress("09")
+
 # %% [markdown] slide_type="slide"
 # ## Recap
 #
 # - `nn.Sequential` runs modules in order; `Lambda` turns any function into a module.
 # - Reshaping belongs to the data loader (`WrappedDataLoader`), not the model.
 # - `nn.AdaptiveAvgPool2d(1)` makes the CNN take any image size; we checked five.
+# - One seed is one draw: a ReLU on the class scores can kill a digit for good; a LeakyReLU
+#   there never did, over the same five seeds.
 # - `Lambda`, `flatten` and `mnist_cnn` are now `utils.models`; `WrappedDataLoader` and
 #   `to_images` are `utils.loaders` (the cells marked `# saved to`).
 #

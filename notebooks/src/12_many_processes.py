@@ -88,32 +88,66 @@ def torchrun(nproc, *args):
         raise RuntimeError(out.stderr[-2000:])
     return out.stdout
 
+
+TIMINGS = ("samples/s:", "a step:", "the all-reduce alone:")  # rank 0's lines that are clocks
+
+
+def lines(out, timings=False):
+    """Rank 0's lines that are timings (timings=True), or all the others."""
+    return "\n".join(ln for ln in out.splitlines() if ln.startswith(TIMINGS) == timings)
+
 # %% [markdown] slide_type="subslide"
 # ## One process
+#
+# Rank 0 prints the training loss of the whole global batch at a few steps, validation after
+# the epoch, and whether the ranks' weights agree. Its timings wait for "How much faster?".
 
-# %% tags=["nbval-ignore-output"]
-# Output ignored by the tests: samples/s and seconds vary by machine.
+# %%
 one = torchrun(1, "--epochs", "1")
-print(one)
+print(lines(one))
 
 # %% [markdown] slide_type="subslide"
 # ## Two processes; rank 0 saves the model
 
-# %% tags=["nbval-ignore-output"]
-# Output ignored by the tests: samples/s and seconds vary by machine.
+# %%
 two = torchrun(2, "--epochs", "1", "--save", "ddp_cnn.pt")
-print(two)
+print(lines(two))
 
 # %% [markdown] slide_type="subslide"
-# ## Did two processes learn what one did?
+# ## Did two processes take the same steps?
 #
-# The same global batch, but a different split of the data into steps, so the last digits
-# differ. We accept the two runs as equivalent within 0.01 of validation accuracy.
+# Each rank's k-th batch is every other image of one process's k-th batch, and DDP averages
+# the ranks' gradients: mathematically, the same step. The loss of each global batch:
 
 # %%
 import re
 
+losses = [{int(k): float(v) for k, v in re.findall(r"step (\d+): training loss ([\d.]+)", out)}
+          for out in (one, two)]
+gaps = {k: abs(losses[0][k] - losses[1][k]) for k in losses[0]}
+print("step   1 process  2 processes  difference")
+for k, gap in gaps.items():
+    print(f"{k:4}  {losses[0][k]:10.7f}  {losses[1][k]:11.7f}  {gap:10.1e}")
+assert gaps[1] < 1e-5 and gaps[10] < 1e-5  # the same first steps, to float32 rounding
+assert gaps[max(gaps)] > 1e-3  # by the last step, two different runs
 
+# %% [markdown] slide_type="subslide"
+# ## Why they drift apart
+#
+# The first steps agree to about a millionth: the computer adds in another order (two halves
+# of 32, then their mean), so the last bits differ. Each step builds on those, SGD with
+# momentum amplifies them, and by the end of the epoch the two runs have taken different
+# paths: not a different training, a different rounding.
+
+# %% [markdown] slide_type="subslide"
+# ## Did two processes learn what one did?
+#
+# So 1 and 2 processes differ the way one run differs on two CPUs: by rounding only. Under four
+# CPU settings (kernels picked with `ATEN_CPU_CAPABILITY` and `ONEDNN_MAX_CPU_ISA`), with 1 and
+# 2 processes each, this epoch's accuracy ranged from 0.8865 to 0.8992 on an AVX2 machine. We
+# ask both runs to reach 0.85 and to agree within 0.03.
+
+# %%
 def final(out):
     loss, acc = re.findall(r"validation loss ([\d.]+), accuracy ([\d.]+)", out)[-1]
     return float(loss), float(acc)
@@ -122,26 +156,30 @@ def final(out):
 for name, out in [("1 process", one), ("2 processes", two)]:
     print(f"{name:12}: validation loss {final(out)[0]:.4f}, accuracy {final(out)[1]:.4f}")
 print("ranks ended with identical weights:", "weights identical on all 2 ranks: True" in two)
-assert abs(final(one)[1] - final(two)[1]) <= 0.01
+assert min(final(one)[1], final(two)[1]) >= 0.85  # both learned
+assert abs(final(one)[1] - final(two)[1]) <= 0.03  # as close as rounding leaves two runs
 
 # %% [markdown] slide_type="subslide"
 # ## How much faster?
 
 # %% tags=["nbval-ignore-output"]
-# Output ignored by the tests: samples/s vary by machine.
+# Output ignored by the tests: samples/s and milliseconds vary by machine and its load.
 def samples_per_s(out):
     return float(re.search(r"samples/s: ([\d,]+)", out).group(1).replace(",", ""))
 
 
-speed = {n: samples_per_s(out) for n, out in [(1, one), (2, two)]}
-print(f"1 process: {speed[1]:,.0f} samples/s; 2 processes: {speed[2]:,.0f} samples/s "
-      f"({speed[2] / speed[1]:.2f}x)")
+for name, out in [("1 process", one), ("2 processes", two)]:
+    print(f"{name}:\n{lines(out, timings=True)}")
+print(f"speed-up with 2 processes: {samples_per_s(two) / samples_per_s(one):.2f}x")
 
-# %% [markdown] slide_type="fragment"
-# Each rank has a core of its own and half the images per step, but every step ends with an
-# all-reduce of the gradients. This CNN is so small that a step's arithmetic takes about as
-# long as that exchange, so on a CPU two processes may well be *slower* (the ratio above is
-# this machine's). DDP pays when each step has real work: bigger models and batches, GPUs.
+# %% [markdown] slide_type="subslide"
+# ## Why not twice as fast
+#
+# A step is the arithmetic (forward, backward, optimizer) plus the wait for the all-reduce,
+# which includes the slower rank's lag ("alone": the exchange itself, ranks in step). Where
+# that wait is a large share of a step, or half a batch costs nearly as much arithmetic as a
+# whole one (this CNN has 3,930 weights), two processes cannot be twice as fast, and on a CPU
+# may well be *slower*. DDP pays when each step has real work: bigger models and batches, GPUs.
 
 # %% [markdown] slide_type="subslide"
 # ## The saved model is an ordinary one
