@@ -187,13 +187,14 @@ def static_decks():
     from tools import slides
 
     # `make slides` itself, as the README promises it
-    subprocess.run(
+    out = subprocess.run(
         ["make", "--no-print-directory", "-o", ".venv/.installed", "slides"],
         cwd=ROOT,
-        check=True,
         capture_output=True,
+        text=True,
         timeout=600,
     )
+    assert out.returncode == 0, f"make slides failed:\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}"
     return slides.OUT
 
 

@@ -1,8 +1,10 @@
 """Export every notebook to an offline reveal.js deck in build/slides/, plus an index page.
 
-The decks load nothing from the network: reveal.js, require.js and jQuery are copied from
-slides/node_modules (installed with `npm ci` from slides/package-lock.json) into
-build/slides/lib/, and slides/deck.html.j2 drops nbconvert's MathJax and mermaid CDN links.
+The decks load nothing from the network: the few files of reveal.js, require.js and jQuery
+they load are kept in slides/vendor/ (so building them needs neither npm nor a network) and
+copied into build/slides/lib/; slides/deck.html.j2 drops nbconvert's MathJax and mermaid CDN
+links. `python tools/slides.py --refresh-vendor` re-fetches those files with `npm ci` from
+slides/package-lock.json (the pinned versions) and copies them into slides/vendor/.
 """
 
 from __future__ import annotations
@@ -21,27 +23,44 @@ sys.path.insert(0, str(ROOT))
 from utils.roadmap import STEPS  # noqa: E402
 
 SLIDES = ROOT / "slides"
+VENDOR = SLIDES / "vendor"
 OUT = ROOT / "build" / "slides"
-LIB = {
-    "reveal.js": "reveal.js",
+FONTS = "reveal.js/dist/theme/fonts/source-sans-pro/"
+# what a deck loads (npm package path -> path under lib/), with the licences beside them
+VENDORED = {
+    "reveal.js/LICENSE": "reveal.js/LICENSE",
+    "reveal.js/dist/reveal.js": "reveal.js/dist/reveal.js",
+    "reveal.js/dist/reveal.css": "reveal.js/dist/reveal.css",
+    "reveal.js/dist/theme/white.css": "reveal.js/dist/theme/white.css",
+    **{
+        FONTS + name: FONTS + name
+        for name in ["LICENSE", "source-sans-pro.css"]
+        + [f"source-sans-pro-{w}.woff" for w in ("regular", "italic", "semibold", "semibolditalic")]
+    },
+    "reveal.js/plugin/notes/notes.js": "reveal.js/plugin/notes/notes.js",
     "requirejs/require.js": "require.js",
     "jquery/dist/jquery.min.js": "jquery.min.js",
+    "jquery/LICENSE.txt": "jquery.LICENSE.txt",
 }
 
 
+def refresh_vendor() -> None:
+    """Re-fetch the pinned packages with npm and copy what the decks load into slides/vendor."""
+    subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--prefix", str(SLIDES)], check=True)
+    for src, dest in VENDORED.items():
+        (VENDOR / dest).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(SLIDES / "node_modules" / src, VENDOR / dest)
+
+
 def vendor() -> None:
-    """Copy the JavaScript the decks need into build/slides/lib (npm ci when missing)."""
-    modules = SLIDES / "node_modules"
-    if not (modules / "reveal.js").exists():
-        subprocess.run(
-            ["npm", "ci", "--no-audit", "--no-fund", "--prefix", str(SLIDES)], check=True
+    """Copy the vendored JavaScript, CSS and fonts into build/slides/lib."""
+    missing = [d for d in VENDORED.values() if not (VENDOR / d).is_file()]
+    if missing:
+        raise SystemExit(
+            f"slides/vendor/ lacks {', '.join(missing)}: restore it with `git checkout "
+            "slides/vendor` (or re-fetch with `python tools/slides.py --refresh-vendor`)"
         )
-    for src, dest in LIB.items():
-        target = OUT / "lib" / dest
-        if target.exists():
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        (shutil.copytree if (modules / src).is_dir() else shutil.copy)(modules / src, target)
+    shutil.copytree(VENDOR, OUT / "lib", dirs_exist_ok=True)
 
 
 def export(path: Path) -> Path:
@@ -84,6 +103,8 @@ overview; S opens speaker notes.</p><ol start="0">
 
 
 def main() -> int:
+    if "--refresh-vendor" in sys.argv[1:]:
+        refresh_vendor()
     notebooks = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     OUT.mkdir(parents=True, exist_ok=True)
     vendor()
