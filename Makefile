@@ -9,7 +9,7 @@ PYTEST := $(PY) -m pytest
 JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
 PORT   ?= 8888
 
-.PHONY: venv run test test-units test-notebooks test-alone test-other-cpu test-exercises seeds cpu-spread lint export bench ddp lab present slides notebooks clean
+.PHONY: venv run test test-units test-notebooks test-alone test-other-cpu test-exercises seeds cpu-spread lint export bench ddp ddp-nodes ddp-crash lab present slides notebooks clean
 
 venv: $(STAMP)
 
@@ -70,9 +70,20 @@ cpu-spread: $(STAMP)
 bench: $(STAMP)
 	$(PY) tools/bench.py $(NB)
 
-## make ddp: notebook 09's CNN under DistributedDataParallel, 2 processes on CPU (notebook 12)
+## make ddp: 09's CNN and 11's recipe under DistributedDataParallel with 1 and 2 processes on
+## CPU: samples/s, the speed-up, and a step split into arithmetic and all-reduce (notebook 12)
 ddp: $(STAMP)
-	OMP_NUM_THREADS=1 $(VENV)/bin/torchrun --standalone --nproc_per_node 2 -m utils.ddp --epochs 1
+	$(PY) tools/ddp.py speed
+
+## make ddp-nodes: the same script as two "nodes" (two torchrun launches, one process each)
+## meeting at a c10d rendezvous on 127.0.0.1 (RDZV_PORT=, default: a free port)
+ddp-nodes: $(STAMP)
+	$(PY) tools/ddp.py nodes $(if $(RDZV_PORT),--port $(RDZV_PORT))
+
+## make ddp-crash: a rank dies mid-training on purpose; torchrun --max-restarts restarts the
+## group, which resumes from the last checkpoint and ends where an uninterrupted run ends
+ddp-crash: $(STAMP)
+	$(PY) tools/ddp.py crash
 
 ## make lint: ruff (lint and format) over utils, tools and tests
 lint: $(STAMP)

@@ -1,71 +1,159 @@
 """utils/ddp.py under torchrun: two CPU ranks end with identical weights, take the same first
-steps as one process, and say how a step's time splits; started any other way it says how to
-start it."""
+steps as one process, count each validation example once when the split is uneven, run as two
+"nodes", survive a rank that dies, and never load a half-written checkpoint; `weights_agree`
+notices weights that differ; started any other way it says how to start it."""
 
 import os
 import re
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+import torch
+import torch.distributed as dist
+import torch.multiprocessing as mp
+from torch import nn
+
+from utils import ddp
+
 ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.xdist_group("ddp")  # one worker: the launches share the 2 cores
 
 
-def run(*cmd):
-    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=str(ROOT))
-    return subprocess.run(
-        [sys.executable, *cmd], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
-    )
-
-
-def torchrun(nproc, *args):
-    return run(
-        "-m",
-        "torch.distributed.run",
-        "--standalone",
-        f"--nproc_per_node={nproc}",
-        "-m",
-        "utils.ddp",
-        *args,
-    )
+def torchrun(nproc, *args, **kwargs):
+    return ddp.torchrun(nproc, *args, timeout=600, **kwargs)
 
 
 def step_losses(stdout):
     return {int(k): float(v) for k, v in re.findall(r"step (\d+): training loss ([\d.]+)", stdout)}
 
 
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def test_two_ranks_train_and_end_with_identical_weights(tmp_path):
     out = torchrun(2, "--epochs", "2", "--limit", "2000", "--save", str(tmp_path / "model.pt"))
-    assert out.returncode == 0, out.stderr[-3000:]
-    lines = out.stdout.splitlines()
+    lines = out.splitlines()
     assert lines[0] == "2 process(es), 32 steps per epoch of 32 per rank"  # 2000 / 64
     assert "weights identical on all 2 ranks: True (largest difference 0.0e+00)" in lines
-    assert sum(line.startswith("epoch ") for line in lines) == 2  # rank 0 alone prints
     epochs = [line.split(":")[0] for line in lines if line.startswith("epoch ")]
-    assert epochs == ["epoch 1", "epoch 2"]  # numbered from 1
-    assert list(step_losses(out.stdout)) == [1, 10, 64]  # logged steps, and the last one
-    split = re.search(
-        r"a step: ([\d.]+) ms = ([\d.]+) ms arithmetic \+ ([\d.]+) ms waiting", out.stdout
-    )
-    assert split, out.stdout
-    total, arithmetic, waiting = map(float, split.groups())
-    assert abs(total - arithmetic - waiting) <= 0.02 and waiting > 0  # the parts add up
-    assert re.search(r"the all-reduce alone: [\d.]+ ms \([\d,]+ numbers", out.stdout)
-    assert (tmp_path / "model.pt").exists()
+    assert epochs == ["epoch 1", "epoch 2"]  # rank 0 alone prints, numbered from 1
+    assert list(step_losses(out)) == [1, 10, 64]  # logged steps, and the last one
+    s = ddp.summary(out)
+    assert s["images"] == 400 and s["wait_ms"] > 0
+    assert abs(s["step_ms"] - s["arithmetic_ms"] - s["wait_ms"]) <= 0.02  # the parts add up
+    assert re.search(r"the all-reduce alone: [\d.]+ ms \([\d,]+ numbers", out)
+    saved = torch.load(tmp_path / "model.pt", weights_only=True)
+    assert set(saved) == set(ddp.mnist_cnn().state_dict())  # the bare model's, not DDP's
 
 
 def test_one_and_two_processes_take_the_same_first_steps():
     """The two ranks' k-th batches make up one process's k-th batch, and DDP averages their
     gradients: the same steps, up to float32 rounding."""
-    one, two = (torchrun(n, "--epochs", "1", "--limit", "2000") for n in (1, 2))
-    assert one.returncode == 0 and two.returncode == 0, (one.stderr + two.stderr)[-3000:]
-    first, second = step_losses(one.stdout), step_losses(two.stdout)
+    first, second = (step_losses(torchrun(n, "--limit", "2000")) for n in (1, 2))
     assert list(first) == list(second) == [1, 10, 32]
     assert abs(first[1] - second[1]) < 1e-5 and abs(first[10] - second[10]) < 1e-5
 
 
+def test_an_uneven_split_pads_training_and_counts_each_validation_image_once():
+    """2005 training images over 2 ranks: DistributedSampler repeats one so that both get
+    1003 (its documented padding); the 401 validation images are each counted once."""
+    out = torchrun(2, "--limit", "2005")
+    assert out.splitlines()[0] == (
+        "2 process(es), 32 steps per epoch of 32 per rank "
+        "(1 example(s) repeated so that the ranks get equal shares)"
+    )
+    assert ddp.summary(out)["images"] == 401
+
+
+def _perturbed_rank(rank, port, perturb, gaps):
+    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
+    dist.init_process_group("gloo", rank=rank, world_size=2)
+    torch.manual_seed(0)
+    model = nn.Linear(4, 3)  # the same weights on both ranks...
+    if perturb and rank == 1:
+        with torch.no_grad():
+            model.bias[2] += 0.25  # ...but one number on one rank
+    gaps[rank] = ddp.weights_agree(model)
+    dist.destroy_process_group()
+
+
+@pytest.mark.parametrize("perturb", [False, True])
+def test_weights_agree_notices_one_number_that_differs(perturb):
+    gaps = mp.Manager().dict()
+    mp.spawn(_perturbed_rank, args=(free_port(), perturb, gaps), nprocs=2)
+    expected = 0.25 if perturb else 0.0
+    assert gaps[0] == pytest.approx(expected) and gaps[1] == pytest.approx(expected)
+
+
+def test_two_nodes_meet_at_a_c10d_rendezvous():
+    """`make ddp-nodes`: two torchrun launches, one process each, found each other through the
+    rendezvous on 127.0.0.1, and trained one model."""
+    out = subprocess.run(
+        ["make", "--no-print-directory", "-o", ".venv/.installed", "ddp-nodes",
+         f"RDZV_PORT={free_port()}"],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    assert "2 nodes, 1 process each, c10d rendezvous at 127.0.0.1:" in out.stdout
+    assert "2 process(es), 63 steps per epoch of 32 per rank" in out.stdout  # 4000 / 64
+    assert "weights identical on all 2 ranks: True" in out.stdout
+
+
+def test_a_rank_that_dies_is_restarted_and_resumes_from_the_checkpoint():
+    """`make ddp-crash`: rank 1 dies at step 27 of 40; torchrun restarts both; they resume from
+    the checkpoint of step 20 and end exactly where the uninterrupted run ends."""
+    out = subprocess.run(
+        ["make", "--no-print-directory", "-o", ".venv/.installed", "ddp-crash"],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    assert "restart 1: resumed from the checkpoint of step 20" in out.stdout
+    assert "the same result: True" in out.stdout
+
+
+def test_without_max_restarts_the_fault_ends_the_run(tmp_path):
+    """The injected fault is real: with no restarts allowed, torchrun reports the failure."""
+    with pytest.raises(RuntimeError, match="fault injected: rank 1 dies at step 3"):
+        torchrun(2, "--limit", "2000", "--fail-at-step", "3")
+
+
+def test_a_checkpoint_is_written_whole_or_not_at_all(tmp_path, monkeypatch):
+    path = tmp_path / "checkpoint.pt"
+    run = {"model": "cnn"}
+    ddp.save_checkpoint(path, {"run": run, "step": 10})
+
+    def dies_mid_write(state, f):
+        f.write(b"half a checkpoint")
+        raise KeyboardInterrupt  # the process killed mid-write
+
+    monkeypatch.setattr(ddp.torch, "save", dies_mid_write)
+    with pytest.raises(KeyboardInterrupt):
+        ddp.save_checkpoint(path, {"run": run, "step": 20})
+    assert ddp.load_checkpoint(path, run)["step"] == 10  # the last whole one
+    assert list(tmp_path.iterdir()) == [path]  # no temporary file left behind
+
+
+def test_a_foreign_or_broken_checkpoint_is_refused_with_what_to_do(tmp_path):
+    path = tmp_path / "checkpoint.pt"
+    path.write_bytes(b"not a checkpoint")
+    with pytest.raises(SystemExit, match="Delete it to start from scratch"):
+        ddp.load_checkpoint(path, {"model": "cnn"})
+    ddp.save_checkpoint(path, {"run": {"model": "wide"}, "step": 5})
+    with pytest.raises(SystemExit, match="written by another run"):
+        ddp.load_checkpoint(path, {"model": "cnn"})
+    assert ddp.load_checkpoint(tmp_path / "none.pt", {"model": "cnn"}) is None
+
+
 def test_started_without_torchrun_it_says_how_to_start_it():
-    out = run("-m", "utils.ddp")
+    out = subprocess.run(
+        [sys.executable, "-m", "utils.ddp"], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert out.returncode != 0
     assert "not started by torchrun" in out.stderr
     assert "torchrun --standalone --nproc_per_node 2 -m utils.ddp" in out.stderr

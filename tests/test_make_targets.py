@@ -77,6 +77,11 @@ def test_make_bench_with_one_notebook(copy):
     result = json.loads((copy / "build" / "bench.json").read_text())
     assert "fit vs bare loop" in out and result["fit_vs_bare_loop"]["ratio_bare_over_fit"] > 0
     assert list(result["notebooks"]["each"]) == ["00_data"]
+    cnn, wide = result["training"]["09 CNN"], result["training"]["11 recipe"]
+    assert 0 < cnn["fraction_of_peak"] < 1 and 0 < wide["fraction_of_peak"] < 1
+    # counted, not timed: 11's recipe does ~50x the arithmetic per image of 09's CNN
+    assert 20 < wide["flops_per_image"] / cnn["flops_per_image"] < 200
+    assert "11 recipe training, batch 256:" in out and "of the matmul peak" in out
 
 
 @pytest.mark.xdist_group("make")

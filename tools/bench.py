@@ -4,6 +4,9 @@
   timed in alternation; the ratio bare/fit (1.0 = fit costs nothing extra; goal >= 0.95).
 - One epoch of the seed CNN with `DeviceBatches` against the naive `DataLoader` (+ reshape and
   move per batch) on the current device; the ratio, and the CNN's training samples per second.
+- This machine's float32 matmul peak (GFLOP/s, all cores); for notebook 09's CNN and notebook
+  11's recipe, the operations per image of a training step (counted), training samples/s, the
+  achieved GFLOP/s and its fraction of that peak.
 - Each notebook's wall time (executed as `make run` does).
 
 Prints a table and writes build/bench.json. Timings vary by machine and load: compare ratios
@@ -35,7 +38,7 @@ from utils.loaders import (  # noqa: E402
     to_device,
     to_images,
 )
-from utils.models import mnist_cnn  # noqa: E402
+from utils.models import mnist_cnn, wide_cnn  # noqa: E402
 from utils.repro import seed_everything  # noqa: E402
 from utils.training import evaluate, fit  # noqa: E402
 
@@ -197,6 +200,11 @@ def main(names: list[str]) -> int:
     print(f"float32 matmul peak ({torch.get_num_threads()} threads): {peak:,.0f} GFLOP/s")
     models = {
         "09 CNN": (mnist_cnn, lambda m: optim.SGD(m.parameters(), lr=0.1, momentum=0.9), 64),
+        "11 recipe": (
+            lambda: wide_cnn(norm=True).to(memory_format=torch.channels_last),
+            lambda m: optim.AdamW(m.parameters(), lr=5e-3, weight_decay=0.05),
+            256,
+        ),
     }
     results["training"] = {}
     for name, (make_model, make_opt, batch) in models.items():

@@ -1,4 +1,4 @@
-"""Model pieces: a Lambda layer and the any-size CNN (notebook 09)."""
+"""Model pieces: a Lambda layer and the any-size CNN (notebook 09); the wide CNN (notebook 11)."""
 
 from torch import nn
 
@@ -38,3 +38,17 @@ def mnist_cnn():
         nn.AdaptiveAvgPool2d(1),
         Lambda(flatten),
     )
+
+
+# from notebooks/src/11_going_further.py
+def conv(c_in, c_out, stride=2, norm=False):
+    """A 3x3 convolution (padding 1), then batch norm if asked (no bias then), then ReLU."""
+    layers = [nn.Conv2d(c_in, c_out, 3, stride=stride, padding=1, bias=not norm)]
+    return nn.Sequential(*layers, *([nn.BatchNorm2d(c_out)] if norm else []), nn.ReLU())
+
+
+def wide_cnn(norm=False):
+    """Notebook 11's CNN: five convolutions (16 -> 160 channels), pooled to one linear layer."""
+    return nn.Sequential(conv(1, 16, 1, norm), conv(16, 32, 2, norm), conv(32, 48, 1, norm),
+                         conv(48, 96, 2, norm), conv(96, 160, 2, norm),
+                         nn.AdaptiveAvgPool2d(1), Lambda(flatten), nn.Linear(160, 10))

@@ -81,8 +81,8 @@ STEPS = [
     Step(
         "12_many_processes",
         "Many processes: DistributedDataParallel",
-        "`torchrun`, `gloo`, `DistributedSampler`, DDP; 1 vs 2 processes",
-        15,
+        "`torchrun`, `gloo`, DDP; when it pays; two nodes; surviving a crash",
+        20,
         alone=True,
     ),
 ]

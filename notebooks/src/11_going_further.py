@@ -63,7 +63,7 @@ results = {}
 # ## Step 0: notebook 09's CNN
 
 # %%
-from utils.models import mnist_cnn
+from utils.models import Lambda, flatten, mnist_cnn
 
 seed_everything(0)
 model = mnist_cnn().to(device)
@@ -76,15 +76,15 @@ print(f"accuracy {results['09 CNN, SGD'][0]:.4f}")
 # Five convolutions instead of three, more channels (16 → 160), then a linear layer.
 
 # %%
-from utils.models import Lambda, flatten
-
-
+# saved to utils/models.py
 def conv(c_in, c_out, stride=2, norm=False):
+    """A 3x3 convolution (padding 1), then batch norm if asked (no bias then), then ReLU."""
     layers = [nn.Conv2d(c_in, c_out, 3, stride=stride, padding=1, bias=not norm)]
     return nn.Sequential(*layers, *([nn.BatchNorm2d(c_out)] if norm else []), nn.ReLU())
 
 
 def wide_cnn(norm=False):
+    """Notebook 11's CNN: five convolutions (16 -> 160 channels), pooled to one linear layer."""
     return nn.Sequential(conv(1, 16, 1, norm), conv(16, 32, 2, norm), conv(32, 48, 1, norm),
                          conv(48, 96, 2, norm), conv(96, 160, 2, norm),
                          nn.AdaptiveAvgPool2d(1), Lambda(flatten), nn.Linear(160, 10))
