@@ -117,6 +117,17 @@ def test_a_rank_that_dies_is_restarted_and_resumes_from_the_checkpoint():
     assert "the same result: True" in out.stdout
 
 
+def test_the_checkpoint_of_a_finished_run_trains_nothing_and_says_so(tmp_path):
+    args = ["--limit", "640", "--checkpoint", str(tmp_path / "c.pt"), "--checkpoint-every", "5"]
+    first = ddp.summary(torchrun(2, *args))  # 10 steps: checkpoints at 5 and 10
+    again = torchrun(2, *args)
+    assert "restart 0: resumed from the checkpoint of step 10" in again
+    assert (
+        f"holds a finished run (step 10 of 10): validation loss {first['valid_loss']:.4f}" in again
+    )
+    assert "delete the checkpoint to train again" in again and "samples/s" not in again
+
+
 def test_without_max_restarts_the_fault_ends_the_run(tmp_path):
     """The injected fault is real: with no restarts allowed, torchrun reports the failure."""
     with pytest.raises(RuntimeError, match="fault injected: rank 1 dies at step 3"):

@@ -250,7 +250,16 @@ def main(argv=None) -> int:
     if state:
         restart = os.environ.get("TORCHELASTIC_RESTART_COUNT", "0")
         say(f"restart {restart}: resumed from the checkpoint of step {step}")
-    first, step_seconds = step, 0.0
+    if step >= last:  # the checkpoint of a finished run: report it, train nothing
+        valid_loss, valid_acc, n = evaluate_across_ranks(model, F.cross_entropy, valid_dl)
+        say(
+            f"{args.checkpoint} holds a finished run (step {step} of {last}): validation loss "
+            f"{valid_loss:.4f}, accuracy {valid_acc:.4f}. Nothing left to train; delete the "
+            "checkpoint to train again."
+        )
+        dist.destroy_process_group()
+        return 0
+    first, step_seconds, seen = step, 0.0, 0
     start = time.perf_counter()
     for epoch in range(step // per_epoch, args.epochs):
         sampler.set_epoch(epoch)  # a new shuffle each epoch, the same on every rank
@@ -258,6 +267,7 @@ def main(argv=None) -> int:
         # resuming mid-epoch: the same shuffle, without the batches already trained on
         for xb, yb in itertools.islice(train_dl, step - epoch * per_epoch, None):
             step += 1
+            seen += len(xb)
             fail_here(rank, world, step, args.fail_at_step)
             step_start = time.perf_counter()
             loss = loss_batch(model, F.cross_entropy, xb, yb, opt)  # backward() all-reduces
@@ -282,7 +292,8 @@ def main(argv=None) -> int:
     gap = weights_agree(model)
     steps = step - first
     say(f"weights identical on all {world} ranks: {gap == 0.0} (largest difference {gap:.1e})")
-    say(f"samples/s: {steps * bs / seconds:,.0f} ({seconds:.1f} s)")
+    images = mean_over_ranks(seen)[0] * world  # what all ranks trained on, this attempt
+    say(f"samples/s: {images / seconds:,.0f} ({seconds:.1f} s)")
     numbers = sum(p.numel() for p in model.parameters())
     step_s, wait_s = mean_over_ranks(step_seconds / steps, sum(allreduce_seconds) / steps)
     alone_s = mean_over_ranks(exchange_seconds(numbers))[0]

@@ -176,10 +176,11 @@ for name, (a, b) in {"09's CNN": (one, two), "11's wide": (wide[1], wide[2])}.it
 #
 # - **09's CNN** (3,930 weights, 32 images per rank): a step is a few milliseconds of
 #   arithmetic, and the all-reduce plus the wait for the slower rank a quarter or more of it.
-#   On the 2-core machines we measured, two processes ran 0.52–1.04x as fast as one: no gain.
+#   On the 2-core machines we measured, two processes ran 0.52–1.15x as fast as one: little
+#   or nothing gained, sometimes a loss.
 # - **11's recipe** (200,602 weights, 128 images per rank): a step is 150–200 ms of
 #   convolutions and the wait for the exchange under a tenth of that. Two processes ran
-#   1.67–1.95x as fast as one: an efficiency of 83–97 %.
+#   1.60–1.95x as fast as one: an efficiency of 80–97 %.
 #
 # DDP pays when each step has real work; the split above says which case you are in.
 
@@ -273,14 +274,21 @@ print("\n".join(ln for ln in talker.splitlines() if ln.startswith(("2 process", 
 #
 # With many machines, one of them failing is a matter of time. The recipe:
 #
-# - **Checkpoint** every few steps: rank 0 writes model, optimizer, scheduler and step into a
-#   temporary file, then renames it over the old one: a crash mid-write leaves the old one
-#   whole, so a half-written checkpoint is never loaded.
-# - **Restart**: `torchrun --max-restarts 1` restarts *every* rank when one dies. (`torchrun()`
-#   sets `TORCH_DISABLE_SHARE_RDZV_TCP_STORE=1`: otherwise the restarted ranks can find the
-#   dead ones' addresses in torchrun's store, pytorch/pytorch#135712.)
+# - **Checkpoint** every few steps: model, optimizer, scheduler, step.
+# - **Restart**: `torchrun --max-restarts 1` restarts *every* rank when one dies.
 # - **Resume**: the script finds the checkpoint and carries on from its step (the epoch, and
 #   the place in it, follow from the step).
+
+# %% [markdown] slide_type="notes"
+# `utils.ddp.torchrun` also sets `TORCH_DISABLE_SHARE_RDZV_TCP_STORE=1`. Without it, the
+# restarted ranks share torchrun's store with the dead ones and can find their addresses
+# there (pytorch/pytorch#135712): the restart then fails to connect.
+
+# %% [markdown] slide_type="subslide"
+# ## A checkpoint is written whole, or not at all
+#
+# Rank 0 writes a temporary file, then renames it over the old one. A crash mid-write leaves
+# the old one whole, so a half-written checkpoint is never loaded.
 
 # %%
 print(getsource(ddp.save_checkpoint).split('"""\n')[-1])
@@ -317,8 +325,8 @@ assert same and runs["interrupted"]["resumed_at"] == 20
 #
 # The checkpoint holds everything a step depends on: weights, batch-norm statistics, AdamW's
 # moments, the schedule's position. The sampler's shuffle follows from the seed and the epoch,
-# and the resumed run skips the batches already trained on. So steps 21 to 40 are the same
-# arithmetic as in the uninterrupted run, and end in the same weights, to the last bit.
+# and the resumed run skips the batches already trained on. So steps 21 to 40 repeat the
+# uninterrupted run's arithmetic: the same accuracy (asserted above) and the same loss.
 
 # %% [markdown] slide_type="slide"
 # ## Where to go from here
