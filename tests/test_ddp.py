@@ -45,8 +45,7 @@ def test_two_ranks_train_and_end_with_identical_weights(tmp_path):
     assert epochs == ["epoch 1", "epoch 2"]  # rank 0 alone prints, numbered from 1
     assert list(step_losses(out)) == [1, 10, 64]  # logged steps, and the last one
     s = ddp.summary(out)
-    assert s["images"] == 400 and s["wait_ms"] > 0
-    assert abs(s["step_ms"] - s["arithmetic_ms"] - s["wait_ms"]) <= 0.02  # the parts add up
+    assert s["images"] == 400 and s["wait_ms"] > 0  # the hook timed the all-reduce
     assert re.search(r"the all-reduce alone: [\d.]+ ms \([\d,]+ numbers", out)
     saved = torch.load(tmp_path / "model.pt", weights_only=True)
     assert set(saved) == set(ddp.mnist_cnn().state_dict())  # the bare model's, not DDP's
@@ -85,10 +84,11 @@ def _perturbed_rank(rank, port, perturb, gaps):
 
 @pytest.mark.parametrize("perturb", [False, True])
 def test_weights_agree_notices_one_number_that_differs(perturb):
-    gaps = mp.Manager().dict()
-    mp.spawn(_perturbed_rank, args=(free_port(), perturb, gaps), nprocs=2)
-    expected = 0.25 if perturb else 0.0
-    assert gaps[0] == pytest.approx(expected) and gaps[1] == pytest.approx(expected)
+    with mp.Manager() as manager:
+        gaps = manager.dict()
+        mp.spawn(_perturbed_rank, args=(free_port(), perturb, gaps), nprocs=2)
+        expected = 0.25 if perturb else 0.0
+        assert gaps[0] == pytest.approx(expected) and gaps[1] == pytest.approx(expected)
 
 
 def test_two_nodes_meet_at_a_c10d_rendezvous():
@@ -107,13 +107,14 @@ def test_two_nodes_meet_at_a_c10d_rendezvous():
 
 def test_a_rank_that_dies_is_restarted_and_resumes_from_the_checkpoint():
     """`make ddp-crash`: rank 1 dies at step 27 of 40; torchrun restarts both; they resume from
-    the checkpoint of step 20 and end exactly where the uninterrupted run ends."""
+    the checkpoint of step 25 (mid-epoch: 5 batches skipped) and end exactly where the
+    uninterrupted run ends."""
     out = subprocess.run(
         ["make", "--no-print-directory", "-o", ".venv/.installed", "ddp-crash"],
         cwd=ROOT, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
-    assert "restart 1: resumed from the checkpoint of step 20" in out.stdout
+    assert "restart 1: resumed from the checkpoint of step 25" in out.stdout
     assert "the same result: True" in out.stdout
 
 
@@ -162,9 +163,11 @@ def test_a_foreign_or_broken_checkpoint_is_refused_with_what_to_do(tmp_path):
 
 
 def test_started_without_torchrun_it_says_how_to_start_it():
+    env = {k: v for k, v in os.environ.items() if k not in ("RANK", "WORLD_SIZE")}
     out = subprocess.run(
-        [sys.executable, "-m", "utils.ddp"], cwd=ROOT, capture_output=True, text=True, timeout=120
-    )
+        [sys.executable, "-m", "utils.ddp"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
     assert out.returncode != 0
     assert "not started by torchrun" in out.stderr
-    assert "torchrun --standalone --nproc_per_node 2 -m utils.ddp" in out.stderr
+    assert "torchrun --standalone --nproc-per-node 2 -m utils.ddp" in out.stderr

@@ -1,8 +1,8 @@
 """Notebook 09's and 11's training under DistributedDataParallel: one process per rank,
 started by torchrun, on CPU with the gloo backend (notebook 12).
 
-    torchrun --standalone --nproc_per_node 2 -m utils.ddp --model cnn    # 09's CNN
-    torchrun --standalone --nproc_per_node 2 -m utils.ddp --model wide   # 11's recipe
+    torchrun --standalone --nproc-per-node 2 -m utils.ddp --model cnn    # 09's CNN
+    torchrun --standalone --nproc-per-node 2 -m utils.ddp --model wide   # 11's recipe
 
 Each rank trains on its own shard of every epoch (DistributedSampler), DDP averages the
 gradients across ranks after each backward pass, validation sums are reduced across ranks,
@@ -27,11 +27,14 @@ tools/ddp.py): torchrun itself does the launching, on one machine or as several 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import os
 import re
+import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -49,7 +52,7 @@ from .models import mnist_cnn, wide_cnn
 from .repro import seed_everything
 from .training import loss_batch
 
-LAUNCH = "torchrun --standalone --nproc_per_node 2 -m utils.ddp"
+LAUNCH = "torchrun --standalone --nproc-per-node 2 -m utils.ddp"
 LOGGED_STEPS = (1, 10, 100)  # and the last step: where rank 0 prints the global batch's loss
 # The two recipes: 09's CNN with SGD, and 11's (batch norm, AdamW, one cycle; without 11's
 # random shifts, which change the images but hardly the cost of a step)
@@ -274,8 +277,9 @@ def main(argv=None) -> int:
             if sched:
                 sched.step()
             step_seconds += time.perf_counter() - step_start
-            if step in LOGGED_STEPS or step == last:  # the mean of equal shards: the batch's
-                say(f"step {step}: training loss {mean_over_ranks(loss)[0]:.7f}")
+            if step in LOGGED_STEPS or step == last:
+                batch_loss = mean_over_ranks(loss)[0]  # every rank joins; the batch's loss
+                say(f"step {step}: training loss {batch_loss:.7f}")
             if args.checkpoint and rank == 0 and (step % args.checkpoint_every == 0):
                 save_checkpoint(
                     args.checkpoint,
@@ -310,18 +314,20 @@ def main(argv=None) -> int:
 
 # ------------------------------------------------------------------ launching it
 def summary(out: str) -> dict:
-    """The numbers in what rank 0 printed: the last validation (loss, accuracy, images),
-    samples/s, a step's milliseconds (all, arithmetic, waiting for the all-reduce), and the
-    step a restarted run resumed from (None if it did not)."""
+    """The numbers in what rank 0 printed: the last validation (loss, accuracy, images), the
+    last training loss printed, samples/s, a step's milliseconds (all, arithmetic, waiting for
+    the all-reduce), and the step a restarted run resumed from (None if it did not)."""
     valid = re.findall(r"validation loss ([\d.]+), accuracy ([\d.]+) \(([\d,]+) images\)", out)
     speed = re.search(r"samples/s: ([\d,]+)", out)
     step = re.search(r"a step: ([\d.]+) ms = ([\d.]+) ms arithmetic \+ ([\d.]+) ms waiting", out)
     resumed = re.search(r"resumed from the checkpoint of step (\d+)", out)
+    losses = re.findall(r"step \d+: training loss ([\d.]+)", out)
     if not (valid and speed and step):
         raise ValueError(f"not the output of utils.ddp:\n{out[-1000:]}")
     loss, acc, n = valid[-1]
     return {
         "valid_loss": float(loss), "valid_acc": float(acc), "images": int(n.replace(",", "")),
+        "last_train_loss": float(losses[-1]) if losses else None,
         "samples_per_s": float(speed.group(1).replace(",", "")),
         "step_ms": float(step.group(1)), "arithmetic_ms": float(step.group(2)),
         "wait_ms": float(step.group(3)),
@@ -358,6 +364,43 @@ def _env() -> dict:
     return dict(os.environ, **TORCHRUN_ENV, PYTHONPATH=path)
 
 
+def _run_together(cmds: list[list[str]], timeout: float) -> list[subprocess.CompletedProcess]:
+    """Run the commands at once, each torchrun in a process group of its own with its output
+    in files (no pipe to fill up); once one fails, or time is up, stop every group, so that no
+    rank is left waiting for a peer that will never come."""
+    with tempfile.TemporaryDirectory() as tmp:
+        files = [(Path(tmp) / f"{i}.out", Path(tmp) / f"{i}.err") for i in range(len(cmds))]
+        procs = []
+        for cmd, (out, err) in zip(cmds, files):
+            with open(out, "w") as o, open(err, "w") as e:
+                procs.append(subprocess.Popen(cmd, env=_env(), stdout=o, stderr=e,
+                                              start_new_session=True))  # fmt: skip
+        deadline, late = time.monotonic() + timeout, False
+        try:
+            while any(p.poll() is None for p in procs):
+                late = time.monotonic() > deadline
+                if late or any(p.returncode not in (None, 0) for p in procs):
+                    break
+                time.sleep(0.1)
+        finally:
+            for p in procs:
+                with contextlib.suppress(ProcessLookupError):  # it may have just ended
+                    os.killpg(p.pid, signal.SIGTERM)  # torchrun passes it on to its ranks
+            for p in procs:
+                try:
+                    p.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(p.pid, signal.SIGKILL)
+                    p.wait()
+        if late:
+            raise TimeoutError(f"{' '.join(cmds[0][1:])} still running after {timeout:.0f} s")
+        return [
+            subprocess.CompletedProcess(cmd, p.returncode, out.read_text(), err.read_text())
+            for cmd, p, (out, err) in zip(cmds, procs, files)
+        ]
+
+
 def _checked(out, what: str):
     if out.returncode:
         raise RuntimeError(f"{what} failed (exit {out.returncode}):\n{out.stderr[-3000:]}")
@@ -367,7 +410,7 @@ def _checked(out, what: str):
 def torchrun(nproc: int, *args: str, max_restarts: int = 0, timeout: float = 900) -> str:
     """Run this script under torchrun on this machine; return what rank 0 printed."""
     cmd = command(nproc, *args, max_restarts=max_restarts)
-    out = subprocess.run(cmd, env=_env(), capture_output=True, text=True, timeout=timeout)
+    (out,) = _run_together([cmd], timeout)
     return _checked(out, " ".join(cmd[1:])).stdout
 
 
@@ -376,19 +419,11 @@ def torchrun_nodes(nnodes: int, *args: str, endpoint: str, timeout: float = 900)
     meeting at ``endpoint``; return what each printed. The rendezvous numbers the ranks in
     the order the nodes join: whichever node holds rank 0 does the talking."""
     cmd = command(1, *args, nnodes=nnodes, endpoint=endpoint)
-    launches = [
-        subprocess.Popen(cmd, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        for _ in range(nnodes)
-    ]
-    try:
-        outputs = [p.communicate(timeout=timeout) for p in launches]
-    finally:
-        for p in launches:  # one node failing must not leave the other waiting forever
-            p.kill()
-    return [
-        _checked(subprocess.CompletedProcess(cmd, p.returncode, out, err), f"node {i}").stdout
-        for i, (p, (out, err)) in enumerate(zip(launches, outputs))
-    ]
+    done = _run_together([cmd] * nnodes, timeout)
+    for i, d in enumerate(done):  # the node that failed first, not one stopped because of it
+        if d.returncode not in (0, -signal.SIGTERM):
+            _checked(d, f"node {i}")
+    return [_checked(d, f"node {i}").stdout for i, d in enumerate(done)]
 
 
 if __name__ == "__main__":
