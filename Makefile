@@ -71,9 +71,10 @@ bench: $(STAMP)
 	$(PY) tools/bench.py $(NB)
 
 ## make ddp: 09's CNN and 11's recipe under DistributedDataParallel with 1 and 2 processes on
-## CPU: samples/s, the speed-up, and a step split into arithmetic and all-reduce (notebook 12)
+## CPU: samples/s, the speed-up, and a step split into arithmetic and all-reduce (notebook 12;
+## LIMIT=1280 for a quick look on fewer images)
 ddp: $(STAMP)
-	$(PY) tools/ddp.py speed
+	$(PY) tools/ddp.py speed $(if $(LIMIT),--limit $(LIMIT))
 
 ## make ddp-nodes: the same script as two "nodes" (two torchrun launches, one process each)
 ## meeting at a c10d rendezvous on 127.0.0.1 (RDZV_PORT=, default: a free port)

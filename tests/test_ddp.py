@@ -91,6 +91,21 @@ def test_weights_agree_notices_one_number_that_differs(perturb):
         assert gaps[0] == pytest.approx(expected) and gaps[1] == pytest.approx(expected)
 
 
+def test_make_ddp_compares_both_models_with_one_and_two_processes():
+    """`make ddp` on 1,280 images: a row per model with both speeds, the speed-up and the split
+    (the numbers themselves vary by machine and load: only their shape is checked)."""
+    out = subprocess.run(
+        ["make", "--no-print-directory", "-o", ".venv/.installed", "ddp", "LIMIT=1280"],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    speeds = r"[\d,]+ /s +[\d,]+ /s +[\d.]+x +\d+%"  # 1 and 2 processes, speed-up, efficiency
+    split = r"[\d.]+ ms \+ [\d.]+ ms \(\d+% waiting\)"
+    for model in ("cnn", "wide"):
+        row = rf"^{model} +{speeds} +{split}$"
+        assert re.search(row, out.stdout, re.M), out.stdout
+
+
 def test_two_nodes_meet_at_a_c10d_rendezvous():
     """`make ddp-nodes`: two torchrun launches, one process each, found each other through the
     rendezvous on 127.0.0.1, and trained one model."""

@@ -1,8 +1,9 @@
 """The README's promises are make targets; each runs here at least once, on something small.
 
 `make test` itself, `make slides` (the static-deck browser tests build the decks with it) and
-`make ddp` (tests/test_ddp.py runs its command) are covered elsewhere. These run in a copy of
-the tracked files, with this checkout's .venv, so that nothing committed is rewritten.
+`make ddp`, `make ddp-nodes`, `make ddp-crash` (tests/test_ddp.py) are covered elsewhere.
+These run in a copy of the tracked files, with this checkout's .venv, so that nothing
+committed is rewritten.
 """
 
 import json

@@ -29,10 +29,12 @@ FAIL_AT = 27
 IDENTICAL = "weights identical on all 2 ranks: True"
 
 
-def speed() -> int:
+def speed(limit: int | None = None) -> int:
+    """``limit``: train both models on the first ``limit`` images (a quick look)."""
     print(f"{'model':6} {'1 process':>12} {'2 processes':>12} {'speed-up':>9} {'efficiency':>10}"
           "   a step with 2 processes: arithmetic + waiting for the all-reduce")  # fmt: skip
     for name, args in SPEED_RUNS.items():
+        args = [*args, "--limit", str(limit)] if limit else args  # the last --limit counts
         one, two = (summary(torchrun(n, *args)) for n in (1, 2))
         ratio = two["samples_per_s"] / one["samples_per_s"]
         print(
@@ -81,10 +83,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("what", choices=["speed", "nodes", "crash"])
     parser.add_argument("--port", type=int, default=None, help="nodes: the rendezvous port")
+    parser.add_argument("--limit", type=int, default=None, help="speed: train on N images")
     args = parser.parse_args()
     if args.what == "nodes":
         return nodes(args.port)
-    return {"speed": speed, "crash": crash}[args.what]()
+    if args.what == "speed":
+        return speed(args.limit)
+    return crash()
 
 
 if __name__ == "__main__":
