@@ -267,7 +267,8 @@ def on_step(metrics):
     if bar.n % 20 == 0:  # every 20th step: W&B's own process would compete for the 2 cores
         log_dict(metrics)
 
-with tqdm(total=epochs * len(train), desc="training") as bar:
+# mininterval: redraw at most every 2 s; each redraw is a message the notebook must receive
+with tqdm(total=epochs * len(train), desc="training", mininterval=2) as bar:
     start = time.perf_counter()
     history = fit(epochs, model, loss_func, opt, train, valid_dl,
                   on_train_step=on_step, on_val_epoch_end=log_dict)
