@@ -80,8 +80,8 @@ def test_make_bench_with_one_notebook(copy):
     assert list(result["notebooks"]["each"]) == ["00_data"]
     cnn, wide = result["training"]["09 CNN"], result["training"]["11 recipe"]
     assert 0 < cnn["fraction_of_peak"] < 1 and 0 < wide["fraction_of_peak"] < 1
-    # counted, not timed: 11's recipe does ~50x the arithmetic per image of 09's CNN
-    assert 20 < wide["flops_per_image"] / cnn["flops_per_image"] < 200
+    # counted, not timed: 11's recipe does ~14x the arithmetic per image of 09's CNN
+    assert 10 < wide["flops_per_image"] / cnn["flops_per_image"] < 20
     assert "11 recipe training, batch 256:" in out and "of the matmul peak" in out
 
 

@@ -202,7 +202,7 @@ def main(names: list[str]) -> int:
         "09 CNN": (mnist_cnn, lambda m: optim.SGD(m.parameters(), lr=0.1, momentum=0.9), 64),
         "11 recipe": (
             lambda: wide_cnn(norm=True).to(memory_format=torch.channels_last),
-            lambda m: optim.AdamW(m.parameters(), lr=5e-3, weight_decay=0.05),
+            lambda m: optim.AdamW(m.parameters(), lr=1e-2, weight_decay=0.05),
             256,
         ),
     }

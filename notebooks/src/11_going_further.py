@@ -6,7 +6,7 @@
 #
 # **This notebook:** wider layers, `nn.BatchNorm2d`, AdamW with a one-cycle schedule, random
 # shifts, one change at a time; then the held-out test set, once, and what the model gets
-# wrong. *About 20 minutes. Its final training takes one to three minutes on a CPU.*
+# wrong. *About 20 minutes. Its final training takes under a minute on a 2-core CPU.*
 
 # %% [markdown] slide_type="subslide"
 # ## Where we are
@@ -42,13 +42,13 @@ loss_func = F.cross_entropy
 # %% [markdown] slide_type="slide"
 # ## One change at a time, the same budget for each
 #
-# Each step trains for 200 steps of 128 images (half an epoch) and reports validation
-# accuracy. `budget_run` is `fit` for one pass over the first 25,600 images; a scheduler, if
+# Each step trains for 100 steps of 128 images (a quarter of an epoch) and reports validation
+# accuracy. `budget_run` is `fit` for one pass over the first 12,800 images; a scheduler, if
 # any, steps in the training hook.
 
 # %%
 def budget_run(model, opt, sched=None, augment=None):
-    train = DeviceBatches(x_train[:25_600], y_train[:25_600], 128, device, shuffle=True)
+    train = DeviceBatches(x_train[:12_800], y_train[:12_800], 128, device, shuffle=True)
     if augment:
         train = WrappedDataLoader(train, augment)
     start = time.perf_counter()
@@ -63,7 +63,7 @@ results = {}
 # ## Step 0: notebook 09's CNN
 
 # %%
-from utils.models import Lambda, flatten, mnist_cnn
+from utils.models import mnist_cnn
 
 seed_everything(0)
 model = mnist_cnn().to(device)
@@ -71,23 +71,26 @@ results["09 CNN, SGD"] = budget_run(model, optim.SGD(model.parameters(), lr=0.1,
 print(f"accuracy {results['09 CNN, SGD'][0]:.4f}")
 
 # %% [markdown] slide_type="slide"
-# ## Step 1: wider and deeper
+# ## Step 1: wider, and a classifier that sees where
 #
-# Five convolutions instead of three, more channels (16 → 160), then a linear layer.
+# Three stride-2 convolutions, as in 09, but wider (32 → 64 → 128 channels; the first 5×5).
+# No average at the end: `nn.Flatten` hands all 128 × 4 × 4 features to the linear layer,
+# so it knows *where* each one fired. Every convolution works on 14×14 pixels or fewer: cheap.
 
 # %%
 # saved to utils/models.py
-def conv(c_in, c_out, stride=2, norm=False):
-    """A 3x3 convolution (padding 1), then batch norm if asked (no bias then), then ReLU."""
-    layers = [nn.Conv2d(c_in, c_out, 3, stride=stride, padding=1, bias=not norm)]
+def conv(c_in, c_out, stride=2, norm=False, ks=3):
+    """A ks x ks convolution (padding ks // 2), batch norm if asked (no bias then), ReLU."""
+    layers = [nn.Conv2d(c_in, c_out, ks, stride=stride, padding=ks // 2, bias=not norm)]
     return nn.Sequential(*layers, *([nn.BatchNorm2d(c_out)] if norm else []), nn.ReLU())
 
 
 def wide_cnn(norm=False):
-    """Notebook 11's CNN: five convolutions (16 -> 160 channels), pooled to one linear layer."""
-    return nn.Sequential(conv(1, 16, 1, norm), conv(16, 32, 2, norm), conv(32, 48, 1, norm),
-                         conv(48, 96, 2, norm), conv(96, 160, 2, norm),
-                         nn.AdaptiveAvgPool2d(1), Lambda(flatten), nn.Linear(160, 10))
+    """Notebook 11's CNN: three stride-2 convolutions (32 -> 128 channels, 28 -> 4 pixels), all
+    128 x 4 x 4 features into one linear layer. nn.Flatten is 09's Lambda(flatten), built in
+    (and it accepts channels_last tensors, which .view cannot flatten)."""
+    return nn.Sequential(conv(1, 32, norm=norm, ks=5), conv(32, 64, norm=norm),
+                         conv(64, 128, norm=norm), nn.Flatten(), nn.Linear(128 * 4 * 4, 10))
 
 # %% [markdown] slide_type="subslide"
 # Trained like step 0: SGD with momentum, the same budget.
@@ -97,11 +100,11 @@ seed_everything(0)
 model = wide_cnn().to(device)
 results["wider"] = budget_run(model, optim.SGD(model.parameters(), lr=0.1, momentum=0.9))
 print(f"accuracy {results['wider'][0]:.4f}")
-assert results["wider"][0] < results["09 CNN, SGD"][0] - 0.1  # worse, by far
+assert results["wider"][0] > results["09 CNN, SGD"][0] + 0.3  # better, by far
 
 # %% [markdown] slide_type="fragment"
-# Worse, not better: a deeper plain network is hard to train at this learning rate. Its
-# activations drift in scale from layer to layer, as the next slide measures.
+# Better by far, in the same quarter epoch. Yet its activations shrink from layer to layer,
+# as the next slide measures: deeper, or at a higher learning rate, that starts to hurt.
 
 # %% [markdown] slide_type="subslide"
 # ## The scale of the activations, layer by layer
@@ -116,7 +119,7 @@ for name, norm in (("plain", False), ("batch norm", True)):
     seed_everything(0)
     x, scales[name] = xb, []
     with torch.no_grad():
-        for block in wide_cnn(norm).to(device)[:5].train():  # the five conv blocks
+        for block in wide_cnn(norm).to(device)[:3].train():  # the three conv blocks
             x = block(x)
             scales[name].append(x.std().item())
     print(f"{name:10}", "  ".join(f"{s:.3f}" for s in scales[name]))
@@ -127,20 +130,28 @@ assert all(0.5 < s < 0.7 for s in scales["batch norm"])  # the same scale at eve
 # %% [markdown] slide_type="subslide"
 # ## What the scale shows
 #
-# Plain, each block's output is about half as spread as the one before it (the last, a tenth
-# of the first). With batch norm, every block's output has about the same scale.
+# Plain, each block's output is less than half as spread as the one before it (the last, a
+# sixth of the first). With batch norm, every block's output has about the same scale.
 
 # %% [markdown] slide_type="slide"
 # ## Step 2: `nn.BatchNorm2d`
 #
 # Normalise each channel over the batch after every convolution: activations keep a steady
-# scale through the layers, so a deeper network trains as easily as a shallow one.
+# scale through the layers, however many there are and whatever the step size.
 
 # %%
 seed_everything(0)
 model = wide_cnn(norm=True).to(device)
 results["+ batch norm"] = budget_run(model, optim.SGD(model.parameters(), lr=0.1, momentum=0.9))
 print(f"accuracy {results['+ batch norm'][0]:.4f}")
+before, after = results["wider"][0], results["+ batch norm"][0]
+se = (before * (1 - before) / len(valid_ds)) ** 0.5  # sqrt(p(1 - p)/n): an accuracy's noise
+print(f"change from step 1: {after - before:+.4f}; standard error on 10,000 images: {se:.4f}")
+assert abs(after - before) < 3 * 2**0.5 * se  # within noise: a difference of two has sqrt(2) se
+
+# %% [markdown] slide_type="fragment"
+# Within noise: three layers at this learning rate train well enough without it. We keep it
+# for the steady scale it gives every layer, which deeper networks and larger steps need.
 
 # %% [markdown] slide_type="subslide"
 # ## Exercise: a batch-normed block
@@ -162,26 +173,29 @@ conv_bn = ex.check("11.conv_bn", conv_bn)
 # ## Step 3: AdamW and a one-cycle schedule
 #
 # AdamW adapts each parameter's step and decays weights properly; `OneCycleLR` warms the
-# learning rate up, then anneals it to almost zero by the last step. It steps in the hook.
+# learning rate up (the first 15 % of steps), then anneals it to almost zero by the last
+# step. It steps in the hook.
 
 # %%
-def adamw_one_cycle(model, total_steps, lr=5e-3):
+def adamw_one_cycle(model, total_steps, lr=1e-2):
     opt = optim.AdamW(model.parameters(), lr=lr, weight_decay=0.05)
-    return opt, optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=total_steps)
+    sched = optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=total_steps, pct_start=0.15)
+    return opt, sched
 
 
 seed_everything(0)
 model = wide_cnn(norm=True).to(device)
-results["+ AdamW, one cycle"] = budget_run(model, *adamw_one_cycle(model, 200))
+results["+ AdamW, one cycle"] = budget_run(model, *adamw_one_cycle(model, 100))
 print(f"accuracy {results['+ AdamW, one cycle'][0]:.4f}")
 
 # %% [markdown] slide_type="slide"
 # ## Step 4: random shifts
 #
-# Move each image up to 2 pixels, anew each time it is seen: no pixel positions to memorise.
+# Move each image up to a pixel each way, anew each time it is seen: no exact pixel positions
+# to memorise.
 
 # %%
-def random_shift(xb, yb, pixels=2):
+def random_shift(xb, yb, pixels=1):
     n = len(xb)
     theta = torch.eye(2, 3, device=xb.device).repeat(n, 1, 1)
     theta[:, :, 2] = torch.randint(-pixels, pixels + 1, (n, 2), device=xb.device) * 2 / 28
@@ -192,7 +206,7 @@ def random_shift(xb, yb, pixels=2):
 # %%
 seed_everything(0)
 model = wide_cnn(norm=True).to(device)
-results["+ random shifts"] = budget_run(model, *adamw_one_cycle(model, 200), augment=random_shift)
+results["+ random shifts"] = budget_run(model, *adamw_one_cycle(model, 100), augment=random_shift)
 print(f"accuracy {results['+ random shifts'][0]:.4f}")
 before, after = results["+ AdamW, one cycle"][0], results["+ random shifts"][0]
 se = (before * (1 - before) / len(valid_ds)) ** 0.5  # sqrt(p(1 - p)/n): an accuracy's noise
@@ -202,9 +216,9 @@ assert abs(after - before) < 3 * 2**0.5 * se  # within noise: a difference of tw
 # %% [markdown] slide_type="subslide"
 # ## What the shifts changed
 #
-# On half an epoch, shifts change nothing we can measure: the change is within the noise of
-# a 10,000-image validation set. We keep them for the real run, which shows every image four
-# times; this notebook does not measure what they add there.
+# On a quarter epoch, shifts change nothing we can measure: the change is within the noise
+# of a 10,000-image validation set. We keep them for the real run, which shows every image
+# three times; this notebook does not measure what they add there.
 
 # %% [markdown] slide_type="subslide"
 # ## Exercise: a shift by hand
@@ -231,23 +245,37 @@ for name, (acc, seconds) in results.items():
     print(f"{name:20} accuracy {acc:.4f}  {seconds:5.1f} s")
 
 # %% [markdown] slide_type="slide"
-# ## The real run: four epochs, one to three minutes
+# ## The real run: three epochs, under a minute
 #
-# Everything together, on all 50,000 images: the series' longest cell. On 2-core CPUs we
-# measured 47–61 s (AVX-512) and 104–183 s (AVX2: half the vector width for convolutions). A progress bar shows the loss;
-# W&B logs through the same hooks as in notebook 07. `channels_last` stores images pixel by
-# pixel, not channel by channel: the layout fast CPU convolutions prefer.
+# Everything together, on all 50,000 images: the series' longest cell, 38–46 s on the 2-core
+# AVX2 CPU we measured (four seeds). A progress bar shows the loss; W&B logs through the
+# same hooks as in notebook 07.
 
 # %% tags=["long"]
+from functools import partial
+
 from tqdm.auto import tqdm
 
 from utils.tracking import init_run, log_dict
 
-epochs, bs = 4, 256
+epochs, bs = 3, 256
 train = WrappedDataLoader(DeviceBatches(x_train, y_train, bs, device, shuffle=True), random_shift)
+smooth_loss = partial(F.cross_entropy, label_smoothing=0.1)  # targets of 0.9, not 1
 seed_everything(0)
 model = wide_cnn(norm=True).to(device, memory_format=torch.channels_last)
 opt, sched = adamw_one_cycle(model, epochs * len(train))
+
+# %% [markdown] slide_type="subslide"
+# ## Why these choices
+#
+# - **Cheap where it counts:** every convolution works on 14×14 pixels or fewer, where it
+#   costs a quarter of what it would at 28×28 (`make bench` counts the operations).
+# - **Three epochs of 256-image batches:** the fewest epochs that reached 99.3 % in our
+#   search (the README's table); big batches keep both cores busy.
+# - **Label smoothing 0.1:** the target is 0.9 for the right digit, not 1, so the model stops
+#   pushing answers it already has right (the training loss bottoms out near 0.5, not 0).
+# - **One-pixel shifts:** two pixels did no better over three epochs. **`channels_last`:**
+#   pixel-by-pixel storage, the layout fast CPU convolutions prefer.
 
 # %% [markdown] slide_type="subslide"
 # ## Train, with a progress bar and W&B in the hooks
@@ -270,7 +298,7 @@ def on_step(metrics):
 # mininterval: redraw at most every 2 s; each redraw is a message the notebook must receive
 with tqdm(total=epochs * len(train), desc="training", mininterval=2) as bar:
     start = time.perf_counter()
-    history = fit(epochs, model, loss_func, opt, train, valid_dl,
+    history = fit(epochs, model, smooth_loss, opt, train, valid_dl,
                   on_train_step=on_step, on_val_epoch_end=log_dict)
     train_seconds = time.perf_counter() - start
 run.finish()
@@ -279,8 +307,8 @@ print(bar)
 print(f"trained in {train_seconds:.0f} s")
 
 # %% [markdown] slide_type="notes"
-# The series' longest cell: one to three minutes on a 2-core CPU. While it runs, walk
-# through the four ingredients; Ctrl+Enter keeps the progress bar on screen.
+# The series' longest cell: under a minute on a 2-core CPU. While it runs, walk through the
+# ingredients; Ctrl+Enter keeps the progress bar on screen.
 
 # %% [markdown] slide_type="subslide"
 # ## Validation accuracy after each epoch
@@ -379,8 +407,9 @@ ex.progress("11")
 # %% [markdown] slide_type="slide"
 # ## Recap
 #
-# - Capacity (wider, deeper), normalisation (`BatchNorm2d`), a better optimizer and schedule
-#   (AdamW, one cycle) and augmentation (random shifts) took the same `fit` past 99 %.
+# - Capacity where it is cheap (wider layers on small images), normalisation (`BatchNorm2d`),
+#   a better optimizer and schedule (AdamW, one cycle), augmentation (random shifts) and label
+#   smoothing took the same `fit` past 99.3 % in three epochs.
 # - The scheduler and the progress bar are hooks: `fit` did not change.
 # - The test set is for the end, once.
 #

@@ -183,7 +183,7 @@ report(valid_loss_1proc=s1["valid_loss"], valid_acc_1proc=s1["valid_acc"],
 #
 # Two models, 1 and 2 processes each, on this machine now: 09's CNN (the runs above), and
 # notebook 11's recipe (wide, batch norm, AdamW, one cycle; a global batch of 256; without its
-# random shifts, which change the images, not the cost) on 10,000 images. The figure to read is the **efficiency**: speed-up / processes (100 %: perfect).
+# shifts and label smoothing, which change images and targets, not the cost) on 10,000 images. The figure to read is the **efficiency**: speed-up / processes (100 %: perfect).
 
 # %%
 wide = {n: torchrun(n, "--model", "wide", "--limit", "10000") for n in (1, 2)}
@@ -209,9 +209,9 @@ for name, (a, b) in {"09's CNN": (one, two), "11's wide": (wide[1], wide[2])}.it
 #   arithmetic, and the all-reduce plus the wait for the slower rank a quarter or more of it.
 #   On the 2-core machines we measured, two processes ran 0.52–1.15x as fast as one: little
 #   or nothing gained, sometimes a loss.
-# - **11's recipe** (200,602 weights, 128 images per rank): a step is 150–200 ms of
-#   convolutions and the wait for the exchange under a tenth of the step. Two processes ran
-#   1.60–1.95x as fast as one: an efficiency of 80–97 %.
+# - **11's recipe** (113,898 weights, 128 images per rank): a step is 60–70 ms of
+#   convolutions, and the wait for the exchange about a tenth of the step. Two processes ran
+#   1.35–1.62x as fast as one: an efficiency of 67–81 %.
 #
 # DDP pays when each step has real work; the split above says which case you are in.
 
