@@ -6,7 +6,7 @@
 #
 # **This notebook:** wider layers, `nn.BatchNorm2d`, AdamW with a one-cycle schedule, random
 # shifts, one change at a time; then the held-out test set, once, and what the model gets
-# wrong. *About 20 minutes. Its final training takes under a minute on a 2-core CPU.*
+# wrong. *About 20 minutes. Its final training took under a minute on the 2-core CPU we measured.*
 
 # %% [markdown] slide_type="subslide"
 # ## Where we are
@@ -307,8 +307,8 @@ print(bar)
 print(f"trained in {train_seconds:.0f} s")
 
 # %% [markdown] slide_type="notes"
-# The series' longest cell: under a minute on a 2-core CPU. While it runs, walk through the
-# ingredients; Ctrl+Enter keeps the progress bar on screen.
+# The series' longest cell: 38–46 s on the 2-core CPU we measured, longer on a slower one.
+# While it runs, walk through the ingredients; Ctrl+Enter keeps the progress bar on screen.
 
 # %% [markdown] slide_type="subslide"
 # ## Validation accuracy after each epoch
