@@ -345,6 +345,10 @@ assert abs(test_acc - valid_acc) < 3 * 2**0.5 * se  # noise: a difference of two
 # accuracy is one sample of 10,000 images: another sample would move it by about one standard
 # error, so a difference this size, either way, is sampling noise. Whatever our choices
 # flatter validation accuracy by is too small for 10,000 images to show.
+#
+# Another seed is another draw too: over seeds 0–3 the recipe ended at 99.28–99.40 %
+# validation and 99.29–99.38 % test accuracy (the README's table), one seed just under
+# 99.3 % on each.
 
 # %% tags=["long", "nbval-ignore-output"]
 # Output ignored by the tests: it includes the training seconds.
