@@ -136,7 +136,7 @@ def test_every_tolerance_is_below_the_cap_and_matches_a_stored_line():
 
 
 def test_a_training_outcome_gets_its_own_tolerance_per_number():
-    line = "after epoch 2: validation loss 0.3195, accuracy 0.9026"
-    assert nbval_numbers.tolerance("08_cnn.ipynb", line, 0) == (0.045, 0.0)
-    assert nbval_numbers.tolerance("08_cnn.ipynb", line, 1) == (0.015, 0.0)
+    line = "after epoch 1: validation loss 0.3132, accuracy 0.9075"
+    assert nbval_numbers.tolerance("08_cnn.ipynb", line, 0) == (0.02, 0.0)
+    assert nbval_numbers.tolerance("08_cnn.ipynb", line, 1) == (0.01, 0.0)
     assert nbval_numbers.tolerance("07_x.ipynb", line, 1) == (0.005, 0.001)

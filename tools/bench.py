@@ -97,7 +97,7 @@ def data_paths(train_ds, valid_ds, device) -> dict:
     for _ in range(ROUNDS):
         for name, batches in (("naive", naive), ("device_batches", better)):
             seed_everything(0)
-            model = mnist_cnn().to(device)
+            model = mnist_cnn().to(device, memory_format=torch.channels_last)  # as in 08-10
             opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
             sides[name].append(timed(epoch, model, opt, batches))
     naive_s, better_s = (statistics.median(v) for v in sides.values())
@@ -199,7 +199,11 @@ def main(names: list[str]) -> int:
     results["matmul_gflops_per_s"] = peak = matmul_peak()
     print(f"float32 matmul peak ({torch.get_num_threads()} threads): {peak:,.0f} GFLOP/s")
     models = {
-        "09 CNN": (mnist_cnn, lambda m: optim.SGD(m.parameters(), lr=0.1, momentum=0.9), 64),
+        "09 CNN": (
+            lambda: mnist_cnn().to(memory_format=torch.channels_last),  # as in 08-10
+            lambda m: optim.SGD(m.parameters(), lr=0.1, momentum=0.9),
+            64,
+        ),
         "11 recipe": (
             lambda: wide_cnn(norm=True).to(memory_format=torch.channels_last),
             lambda m: optim.AdamW(m.parameters(), lr=1e-2, weight_decay=0.05),

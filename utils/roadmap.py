@@ -56,7 +56,7 @@ STEPS = [
     Step(
         "08_cnn",
         "A convolutional network",
-        "three `nn.Conv2d` layers, momentum, the same `fit`",
+        "three `nn.Conv2d` layers, momentum, the same `fit`, `channels_last`",
         15,
     ),
     Step(

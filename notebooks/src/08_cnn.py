@@ -4,7 +4,8 @@
 # The payoff of the refactoring: a different model, trained by the same `fit`, unchanged.
 #
 # **This notebook:** three `nn.Conv2d` layers, what each does to the shape of a batch, SGD with
-# momentum, and `fit_and_log` from `utils`. *About 15 minutes.*
+# momentum, `fit_and_log` from `utils`, and a memory layout that makes convolutions faster.
+# *About 15 minutes.*
 
 # %% [markdown] slide_type="subslide"
 # ## Where we are
@@ -31,7 +32,7 @@ from utils.training import evaluate
 
 seed_everything(0)
 train_ds, valid_ds = mnist_datasets()
-bs, lr, epochs = 64, 0.1, 2
+bs, lr, epochs = 64, 0.1, 1  # one epoch: a CNN step costs far more than a linear one
 loss_func = F.cross_entropy
 train_dl, valid_dl = get_data(train_ds, valid_ds, bs)
 
@@ -110,15 +111,16 @@ conv_params = ex.check("08.conv_params", conv_params)
 
 # %%
 seed_everything(0)
-model = MnistCNN()
+model = MnistCNN().to(memory_format=torch.channels_last)  # faster convolutions: see the end
 opt = optim.SGD(model.parameters(), lr=lr, momentum=0.9)
 before = evaluate(model, loss_func, valid_dl)
 print(f"validation before training: loss {before[0]:.4f}, accuracy {before[1]:.4f}")
 
 # %% [markdown] slide_type="notes"
 # The point of the whole refactoring: a different model, and fit_and_log does not change.
-# Training takes several seconds (the seed table below says how long on the machine that made
-# it); talk through momentum meanwhile. ~2 min.
+# One epoch takes 7-9 s with both cores of a 2-core AVX2 CPU, W&B included (about 10 s on
+# one core, as the tests run it); talk through momentum meanwhile. channels_last is explained at the end:
+# say "a storage order, same maths". ~2 min.
 
 # %% [markdown] slide_type="subslide"
 # ## Train and log: the same call as notebook 07
@@ -130,7 +132,7 @@ history, run = fit_and_log(epochs, model, loss_func, opt, train_dl, valid_dl,
 cnn_seconds = time.perf_counter() - start
 for epoch, (loss, acc) in enumerate(zip(history["valid_loss"], history["valid_acc"]), 1):
     print(f"after epoch {epoch}: validation loss {loss:.4f}, accuracy {acc:.4f}")
-assert history["valid_loss"][-1] < before[0] and history["valid_acc"][-1] >= 0.90
+assert history["valid_loss"][-1] < before[0] and history["valid_acc"][-1] >= 0.85
 report(valid_loss=history["valid_loss"][-1], valid_acc=history["valid_acc"][-1])
 
 # %% [markdown] slide_type="subslide"
@@ -145,7 +147,7 @@ plot_history(history)
 # ## The payoff, honestly
 #
 # The payoff so far is in the code. Is this CNN also *better* than notebook 07's logistic
-# regression after the same two epochs? The same `fit`, one line:
+# regression after the same one epoch? The same `fit`, one line:
 
 # %%
 from utils.training import fit
@@ -174,7 +176,7 @@ print(f"validation accuracy over {len(cnn)} seeds, min – median – max:")
 print(f"  logistic regression  {summary(logistic)}")
 print(f"  CNN                  {summary(cnn)}")
 print(f"the CNN is better on {wins(cnn, logistic)} of {len(cnn)} seeds")
-assert wins(cnn, logistic) == 3 and min(cnn) < min(logistic) - 0.05  # what the slide says
+assert wins(cnn, logistic) == 2 and min(cnn) < min(logistic) - 0.05  # what the slide says
 
 # %% [markdown] slide_type="subslide"
 # Each dot is a seed; the ring is this notebook's run (seed 0, on your CPU).
@@ -186,21 +188,65 @@ plot_spread(spread, {"logistic": "logistic regression", "cnn": "CNN"},
             this_run={"logistic": baseline["valid_acc"][-1], "cnn": history["valid_acc"][-1]});
 
 # %% [markdown] slide_type="fragment"
-# Not reliably better, yet: the CNN wins on 3 seeds of 5, and on one it collapses far below
-# the logistic regression (a digit it never predicts: notebook 09 finds why, and fixes it).
-# Two epochs at a high learning rate leave a small CNN at the mercy of the draw; wider layers,
+# Not better, yet: the CNN wins on 2 seeds of 5, and on one it collapses far below the
+# logistic regression (a digit it never predicts: notebook 09 finds why, and fixes it).
+# One epoch at a high learning rate leaves a small CNN at the mercy of the draw; wider layers,
 # batch norm and a schedule take it past 99 % (notebook 11).
 
 # %% [markdown] slide_type="subslide"
 # ## And the time it costs
 #
-# The live stream saw about 10 s for the CNN against under 1 s for the linear model. Timed
-# here, on your machine (the seconds vary from machine to machine; the ratio less so):
+# The live stream saw about 10 s for two epochs of the CNN, against under 1 s for the linear
+# model. One epoch each, timed here, on your machine (the seconds vary from machine to machine;
+# the ratio less so):
 
 # %% tags=["nbval-ignore-output"]
 # Output ignored by the tests: seconds measured on the machine that runs it.
-print(f"two epochs: CNN {cnn_seconds:.1f} s, logistic regression {linear_seconds:.1f} s "
+print(f"one epoch: CNN {cnn_seconds:.1f} s, logistic regression {linear_seconds:.1f} s "
       f"({cnn_seconds / linear_seconds:.0f}x)")
+
+# %% [markdown] slide_type="subslide"
+# ## `channels_last`: the same numbers, another order
+#
+# A batch is stored channel by channel (`torch.contiguous_format`, the default): all of one
+# channel's pixels, then the next channel's. `channels_last` stores it pixel by pixel, a
+# pixel's 16 channels side by side: the order the CPU's convolution kernels read fastest.
+# `model.to(memory_format=torch.channels_last)` reorders the weights, and the outputs follow.
+# The maths is the same; the last bits differ.
+
+# %%
+from utils.training import loss_batch
+
+def time_steps(model, batches, warmup=5):
+    """Seconds for the training steps on ``batches``, after the first ``warmup`` of them."""
+    opt = optim.SGD(model.parameters(), lr=lr, momentum=0.9)
+    for i, (xb, yb) in enumerate(batches):
+        if i == warmup:
+            start = time.perf_counter()
+        loss_batch(model, loss_func, xb, yb, opt)
+    return time.perf_counter() - start
+
+# %% [markdown] slide_type="subslide"
+# ## How much faster, on your machine
+#
+# The same 50 steps on the same batches, in each layout, alternating twice:
+
+# %% tags=["nbval-ignore-output"]
+# Output ignored by the tests: seconds measured on the machine that runs it.
+from itertools import islice
+
+batches = list(islice(get_data(train_ds, valid_ds, bs)[0], 55))  # 5 to warm up, then 50
+seconds = {torch.contiguous_format: [], torch.channels_last: []}
+for _ in range(2):  # alternating, so neither gains from going first
+    for layout in seconds:
+        seconds[layout].append(time_steps(MnistCNN().to(memory_format=layout), batches))
+default, last = (min(s) for s in seconds.values())
+print(f"50 steps: default {default:.2f} s, channels_last {last:.2f} s ({default / last:.1f}x)")
+
+# %% [markdown] slide_type="notes"
+# Measured on a 2-core AVX2 CPU: 1.1-1.3x for these 50 steps; one epoch of fit_and_log (both
+# cores, three runs each) went from 8.0-9.8 s to 6.8-7.3 s. Small convolutions gain little; big ones more.
+# On a GPU, channels_last pays with mixed precision (tensor cores). Measure before you choose.
 
 # %% [markdown] slide_type="subslide"
 # ## Your exercises
@@ -217,6 +263,7 @@ ex.progress("08")
 # - `nn.Conv2d` layers with stride 2 shrink the image and grow features; pooling summarises.
 # - Momentum is one argument to `optim.SGD`.
 # - `fit` and `fit_and_log` did not change at all: that is what the refactoring bought.
+# - `channels_last` stores the same numbers in the order convolutions read fastest: measure it.
 #
 # **Next:** the same network as `nn.Sequential`, and one that takes images of any size.
 #

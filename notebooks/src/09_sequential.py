@@ -29,7 +29,7 @@ from utils.training import evaluate, fit
 
 seed_everything(0)
 train_ds, valid_ds = mnist_datasets()
-bs, lr, epochs = 64, 0.1, 2
+bs, lr, epochs = 64, 0.1, 1  # notebook 08's recipe
 loss_func = F.cross_entropy
 train_dl, valid_dl = get_data(train_ds, valid_ds, bs)
 
@@ -113,6 +113,7 @@ model
 # `forward` of our own.
 
 # %%
+model = model.to(memory_format=torch.channels_last)  # as in notebook 08
 opt = optim.SGD(model.parameters(), lr=lr, momentum=0.9)
 history = fit(epochs, model, loss_func, opt, train_dl, valid_dl)
 fixed = history["valid_loss"][-1], history["valid_acc"][-1]
@@ -238,12 +239,14 @@ print(f"with LeakyReLU: {summary(fixed_cnn)}; digits never predicted on {len(col
 print(f"the stream's:   {summary(stream)}")
 print(f"LeakyReLU better on {wins(fixed_cnn, stream)} of {len(stream)} seeds")
 assert not collapsed and min(fixed_cnn) > min(stream) + 0.05  # what the next lines say
-assert wins(fixed_cnn, stream) == 3
+kept = [f - s for f, s in zip(fixed_cnn, stream) if s > min(stream)]  # the seeds that did not die
+assert wins(fixed_cnn, stream) == 1 and -0.04 < min(kept) and max(kept) < 0
 
 # %% [markdown] slide_type="fragment"
 # No digit dies on any of the five seeds, so the worst seed is no longer far behind. On the
-# other seeds the two are close (LeakyReLU ahead on 3 of 5): the fix removes a failure; it does
-# not make the model stronger. That takes more (notebook 11).
+# four where the stream's digit lived, its ReLU version ends ahead, by under 4 points after
+# one epoch: the fix removes a failure; it does not make the model stronger. That takes more
+# (notebook 11).
 
 # %% [markdown] slide_type="subslide"
 # ## Trained here, once
@@ -252,14 +255,14 @@ assert wins(fixed_cnn, stream) == 3
 
 # %%
 seed_everything(0)
-model = mnist_cnn()
+model = mnist_cnn().to(memory_format=torch.channels_last)
 opt = optim.SGD(model.parameters(), lr=lr, momentum=0.9)
 before = evaluate(model, loss_func, valid_dl)
 history = fit(epochs, model, loss_func, opt, train_dl, valid_dl)
 after = history["valid_loss"][-1], history["valid_acc"][-1]
 print(f"validation before training: loss {before[0]:.4f}, accuracy {before[1]:.4f}")
 print(f"validation after training:  loss {after[0]:.4f}, accuracy {after[1]:.4f}")
-assert after[0] < before[0] and after[1] >= 0.88
+assert after[0] < before[0] and after[1] >= 0.85
 report(valid_loss=after[0], valid_acc=after[1])
 
 # %% [markdown] slide_type="notes"

@@ -30,7 +30,7 @@ from utils.training import fit
 
 seed_everything(0)
 train_ds, valid_ds = mnist_datasets()
-bs, lr, epochs = 64, 0.1, 2
+bs, lr, epochs = 64, 0.1, 1  # notebook 08's recipe
 loss_func = F.cross_entropy
 
 # %% [markdown] slide_type="slide"
@@ -194,7 +194,7 @@ runs = {"naive": [], "better": []}
 for _ in range(2):
     for name, batches in [("naive", naive_loader()), ("better", fast_train)]:
         seed_everything(0)
-        model = mnist_cnn().to(device)
+        model = mnist_cnn().to(device, memory_format=torch.channels_last)  # as in 08
         opt = optim.SGD(model.parameters(), lr=lr, momentum=0.9)
         runs[name].append(profile_steps(model, loss_func, opt, batches, device, steps=150))
 
@@ -294,19 +294,19 @@ sorted(p.name for p in Path("traces").iterdir())
 # %%
 seed_everything(0)
 train_batches = DeviceBatches(x_train, y_train, bs, device, shuffle=True, seed=0)  # a fresh order
-model = mnist_cnn().to(device)
+model = mnist_cnn().to(device, memory_format=torch.channels_last)
 opt = optim.SGD(model.parameters(), lr=lr, momentum=0.9)
 history = fit(epochs, model, loss_func, opt, train_batches, fast_valid)
 after = history["valid_loss"][-1], history["valid_acc"][-1]
 print(f"validation after training: loss {after[0]:.4f}, accuracy {after[1]:.4f}")
-assert after[1] >= 0.85  # it learned (chance: 0.10); the order alone moves it, see below
+assert after[1] >= 0.80  # it learned (chance: 0.10); the order alone moves it, see below
 report(valid_loss=after[0], valid_acc=after[1])
 
 # %% [markdown] slide_type="fragment"
 # These are not notebook 09's numbers: the same model, initial weights and steps, but another
-# order of batches. After two epochs, the order alone moves this CNN by points: five shuffle
-# seeds of `DeviceBatches` gave accuracies from 0.899 to 0.932 (loss 0.242 to 0.352) on one
-# CPU, and notebook 09's `DataLoader` order 0.901 on the same. So compare the two data paths
+# order of batches. After one epoch, the order alone moves this CNN by points: five shuffle
+# seeds of `DeviceBatches` gave accuracies from 0.857 to 0.899 (loss 0.323 to 0.462) on one
+# CPU, and notebook 09's `DataLoader` order 0.879 on the same. So compare the two data paths
 # by their time, as above, not by one training's accuracy.
 
 # %% [markdown] slide_type="subslide"
