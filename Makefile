@@ -42,7 +42,7 @@ test-notebooks: $(STAMP)
 test-alone: $(STAMP)
 	$(PY) tools/colab.py nbval --group alone -- --durations 5
 
-## make test-other-cpu: notebooks 08, 09, 11 (without its cells tagged "long") and 12 under
+## make test-other-cpu: notebooks 08-10, 11 (without its cells tagged "long") and 12 under
 ## nbval with an older CPU's kernels (plain C++ in ATen, SSE4.1 in oneDNN): the stored numbers,
 ## made on this CPU, must still pass (tests/nbval_numbers.py declares the tolerances)
 test-other-cpu: $(STAMP)

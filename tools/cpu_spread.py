@@ -9,7 +9,7 @@ for every output line with numbers, the stored value and the values computed und
 setting. The tolerances of tests/nbval_numbers.py are chosen from this table (and the seed
 spread of `make seeds`); build/cpu_spread.json keeps it.
 
-    python tools/cpu_spread.py [NAME ...]      # default: 08 09 11 12
+    python tools/cpu_spread.py [NAME ...]      # default: 08 09 10 11 12
     SKIP_THIS_CPU=1 python tools/cpu_spread.py  # the stored outputs come from this CPU
 """
 
@@ -37,7 +37,7 @@ SETTINGS = {  # name: the variables that imitate that CPU's arithmetic
     "both": {"ATEN_CPU_CAPABILITY": "default", "ONEDNN_MAX_CPU_ISA": "SSE41"},
 }
 FLOAT = re.compile(r"[-+]?\d+\.\d+(?:e[+-]?\d+)?")
-NAMES = ["08", "09", "11", "12"]
+NAMES = ["08", "09", "10", "11", "12"]
 
 
 def without_long_cells(nb):
