@@ -119,8 +119,8 @@ print(f"validation before training: loss {before[0]:.4f}, accuracy {before[1]:.4
 # %% [markdown] slide_type="notes"
 # The point of the whole refactoring: a different model, and fit_and_log does not change.
 # One epoch takes 7-9 s with both cores of a 2-core AVX2 CPU, W&B included (about 10 s on
-# one core, as the tests run it); talk through momentum meanwhile. channels_last is explained at the end:
-# say "a storage order, same maths". ~2 min.
+# one core, as the tests run it); talk through momentum meanwhile. channels_last is explained
+# at the end: say "a storage order, same maths". ~2 min.
 
 # %% [markdown] slide_type="subslide"
 # ## Train and log: the same call as notebook 07
@@ -147,7 +147,7 @@ plot_history(history)
 # ## The payoff, honestly
 #
 # The payoff so far is in the code. Is this CNN also *better* than notebook 07's logistic
-# regression after the same one epoch? The same `fit`, one line:
+# regression, trained for the same one epoch? The same `fit`, one line:
 
 # %%
 from utils.training import fit
@@ -209,8 +209,8 @@ print(f"one epoch: CNN {cnn_seconds:.1f} s, logistic regression {linear_seconds:
 # ## `channels_last`: the same numbers, another order
 #
 # A batch is stored channel by channel (`torch.contiguous_format`, the default): all of one
-# channel's pixels, then the next channel's. `channels_last` stores it pixel by pixel, a
-# pixel's 16 channels side by side: the order the CPU's convolution kernels read fastest.
+# channel's pixels, then the next channel's. `channels_last` stores it pixel by pixel, all
+# of a pixel's channels side by side: the order the CPU's convolution kernels read fastest.
 # `model.to(memory_format=torch.channels_last)` reorders the weights, and the outputs follow.
 # The maths is the same; the last bits differ.
 
@@ -245,8 +245,8 @@ print(f"50 steps: default {default:.2f} s, channels_last {last:.2f} s ({default 
 
 # %% [markdown] slide_type="notes"
 # Measured on a 2-core AVX2 CPU: 1.1-1.3x for these 50 steps; one epoch of fit_and_log (both
-# cores, three runs each) went from 8.0-9.8 s to 6.8-7.3 s. Small convolutions gain little; big ones more.
-# On a GPU, channels_last pays with mixed precision (tensor cores). Measure before you choose.
+# cores, three runs each) went from 8.0-9.8 s to 6.8-7.3 s. On a GPU, channels_last pays with
+# mixed precision (tensor cores). Measure before you choose.
 
 # %% [markdown] slide_type="subslide"
 # ## Your exercises

@@ -239,14 +239,14 @@ print(f"with LeakyReLU: {summary(fixed_cnn)}; digits never predicted on {len(col
 print(f"the stream's:   {summary(stream)}")
 print(f"LeakyReLU better on {wins(fixed_cnn, stream)} of {len(stream)} seeds")
 assert not collapsed and min(fixed_cnn) > min(stream) + 0.05  # what the next lines say
-kept = [f - s for f, s in zip(fixed_cnn, stream) if s > min(stream)]  # the seeds that did not die
+kept = [f - s for f, s in zip(fixed_cnn, stream) if s > min(stream)]  # seeds with no dead digit
 assert wins(fixed_cnn, stream) == 1 and -0.04 < min(kept) and max(kept) < 0
 
 # %% [markdown] slide_type="fragment"
 # No digit dies on any of the five seeds, so the worst seed is no longer far behind. On the
-# four where the stream's digit lived, its ReLU version ends ahead, by under 4 points after
-# one epoch: the fix removes a failure; it does not make the model stronger. That takes more
-# (notebook 11).
+# four seeds where no digit died, the stream's ReLU version ends ahead, by under 4 points
+# after one epoch: the fix removes a failure; it does not make the model stronger. That takes
+# more (notebook 11).
 
 # %% [markdown] slide_type="subslide"
 # ## Trained here, once
