@@ -9,7 +9,7 @@ PYTEST := $(PY) -m pytest
 JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
 PORT   ?= 8888
 
-.PHONY: venv run test test-units test-notebooks test-alone test-other-cpu test-exercises seeds cpu-spread lint export bench ddp ddp-nodes ddp-crash lab present slides notebooks clean
+.PHONY: venv run test test-units test-notebooks test-alone test-other-cpu test-exercises seeds cpu-spread lint export bench ddp ddp-nodes ddp-crash lab present slides book handouts notebooks clean
 
 venv: $(STAMP)
 
@@ -44,18 +44,21 @@ test-alone: $(STAMP)
 
 ## make test-other-cpu: notebooks 08-10, 11 (without its cells tagged "long") and 12 under
 ## nbval with an older CPU's kernels (plain C++ in ATen, SSE4.1 in oneDNN): the stored numbers,
-## made on this CPU, must still pass (tests/nbval_numbers.py declares the tolerances)
+## made on this CPU, must still pass (tests/nbval_numbers.py declares the tolerances); a first
+## cell in each asserts that its kernel really uses those kernels (--imitate-cpu)
 test-other-cpu: $(STAMP)
 	ATEN_CPU_CAPABILITY=default ONEDNN_MAX_CPU_ISA=SSE41 \
-	  $(PY) tools/colab.py nbval --skip-long --only 08 09 10 11 12 -- -n $(JOBS) --dist loadscope
+	  $(PY) tools/colab.py nbval --imitate-cpu --skip-long --only 08 09 10 11 12 \
+	  -- -n $(JOBS) --dist loadscope
 
 ## make test-exercises: notebooks 01-11 with every exercise solved (stored outputs, every check
 ## passed) and with every exercise raising (the notebooks still run to the end)
 test-exercises: $(STAMP)
 	EXERCISE_RUNS=1 $(PYTEST) tests/test_exercise_runs.py
 
-## make seeds: the logistic regression and the CNNs of 08 and 09 over 5 seeds, two recipes
-## (the original tutorial's and the series'), into utils/seed_spread.json (SEEDS=, LIMIT=, OUT=)
+## make seeds: the logistic regression and the CNNs of 08 and 09 over 5 seeds, one epoch with the
+## original tutorial's recipe and the series', and the tutorial's own two epochs, into
+## utils/seed_spread.json with this machine's CPU and torch (SEEDS=, LIMIT=, OUT=)
 SEEDS ?= 5
 seeds: $(STAMP)
 	$(PY) tools/seeds.py --seeds $(SEEDS) $(if $(LIMIT),--limit $(LIMIT)) $(if $(OUT),--out $(OUT))
@@ -102,6 +105,16 @@ lab present: $(STAMP)
 ## make slides: offline reveal.js HTML decks in build/slides/ (index.html links them in order)
 slides: $(STAMP)
 	$(PY) tools/slides.py
+
+## make book: the series as a website to read, offline and searchable, in build/book/: one chapter
+## per notebook with its stored outputs (nothing is executed), each deck beside it
+book: $(STAMP)
+	$(PY) tools/book.py
+
+## make handouts: each deck printed to PDF by Chromium, one slide a page at 16:9, in
+## build/handouts/ (NOTES=1: a page of speaker notes after each slide that has them)
+handouts: slides
+	$(PY) tools/handouts.py $(if $(NOTES),--notes)
 
 ## make notebooks: export, then rebuild notebooks/*.ipynb from notebooks/src/*.py and execute
 ## them as Colab would (authors; NB=03 for one)

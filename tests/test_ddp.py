@@ -101,7 +101,7 @@ def test_make_ddp_compares_both_models_with_one_and_two_processes():
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     speeds = r"[\d,]+ /s +[\d,]+ /s +[\d.]+x +\d+%"  # 1 and 2 processes, speed-up, efficiency
     split = r"[\d.]+ ms \+ [\d.]+ ms \(\d+% waiting\)"
-    for model in ("cnn", "wide"):
+    for model in ("cnn", "recipe"):
         row = rf"^{model} +{speeds} +{split}$"
         assert re.search(row, out.stdout, re.M), out.stdout
 
@@ -171,7 +171,7 @@ def test_a_foreign_or_broken_checkpoint_is_refused_with_what_to_do(tmp_path):
     path.write_bytes(b"not a checkpoint")
     with pytest.raises(SystemExit, match="Delete it to start from scratch"):
         ddp.load_checkpoint(path, {"model": "cnn"})
-    ddp.save_checkpoint(path, {"run": {"model": "wide"}, "step": 5})
+    ddp.save_checkpoint(path, {"run": {"model": "recipe"}, "step": 5})
     with pytest.raises(SystemExit, match="written by another run"):
         ddp.load_checkpoint(path, {"model": "cnn"})
     assert ddp.load_checkpoint(tmp_path / "none.pt", {"model": "cnn"}) is None

@@ -1,6 +1,8 @@
 """The exercises (utils.exercises): each reference passes, each stub is "not attempted", each
-known mistake gets its own hint, junk never raises; and every exercise cell in the notebook
-sources has its task, its check, its hints and its solution."""
+known mistake gets its own hint, every answer of the catalogue (tests/exercise_catalogue.py)
+gets its verdict, junk never raises, a check run again judges the learner's own answer; and
+every exercise cell in the notebook sources has its task, its check, its hints and its
+solution."""
 
 import ast
 import builtins
@@ -14,6 +16,7 @@ import jupytext
 import pytest
 import torch
 import torch.nn.functional as F
+from exercise_catalogue import CATALOGUE
 from torch import nn, optim
 from torch.utils.data import DataLoader, Dataset, TensorDataset
 
@@ -519,11 +522,65 @@ def test_at_least_22_exercises_two_or_three_per_notebook():
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_the_reference_passes_and_comes_back(name, capsys):
-    reference = ex.EXERCISES[name].reference
-    assert line_for(name, reference, capsys) == "passed"
-    assert ex.check(name, reference) is reference
+def test_the_reference_passes_and_a_passed_answer_comes_back(name, capsys):
+    assert ex.core.judge(ex.EXERCISES[name], ex.EXERCISES[name].reference) == ("passed", "passed")
+    mine = define(name, ex.solution_source(name))  # the learner's own copy
+    assert ex.check(name, mine) is mine
     capsys.readouterr()
+
+
+# ------------------------------------------------------------- run again, out of order
+@pytest.fixture
+def fresh(monkeypatch):
+    """A new kernel: no answers remembered, nothing passed."""
+    monkeypatch.setattr(ex.core, "_status", {})
+    monkeypatch.setattr(ex.core, "_learner", {})
+
+
+def progress_line(notebook, capsys):
+    capsys.readouterr()
+    ex.progress(notebook)
+    return capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_check_run_again_judges_the_learners_own_answer(name, capsys, fresh):
+    """The notebook's own line, `answer = ex.check(name, answer)`, run as a learner runs it:
+    twice, and out of order; the reference it hands back is never judged as theirs."""
+    nb = name[:2]
+    stub = define(name, stub_source(name))
+    wrong_code = MISTAKES[name][0][0]
+    right = define(name, ex.solution_source(name))
+
+    def run_check(answer, times=2):
+        lines = []
+        for _ in range(times):
+            answer = ex.check(name, answer)
+            lines.append(capsys.readouterr().out.split(": ", 1)[1].strip())
+        return answer, lines
+
+    answer, lines = run_check(stub)  # the stub, checked twice
+    assert lines == ["not attempted yet"] * 2
+    assert f"{nb}: 0 of" in progress_line(nb, capsys)
+    answer, lines = run_check(define(name, wrong_code))  # a wrong answer, checked twice
+    assert lines[0].startswith("wrong: ") and lines[1] == lines[0], lines
+    assert answer is ex.EXERCISES[name].reference
+    assert f"{nb}: 0 of" in progress_line(nb, capsys)
+    answer, lines = run_check(right, times=3)  # a right one
+    assert lines == ["passed"] * 3 and answer is right
+    assert f"{nb}: 1 of" in progress_line(nb, capsys)
+    # out of order: the exercise cell run again with the stub, then the check cell twice
+    answer, lines = run_check(define(name, stub_source(name)))
+    assert lines == ["not attempted yet"] * 2
+    assert f"{nb}: 0 of" in progress_line(nb, capsys)
+
+
+def test_the_reference_alone_is_never_the_learners(capsys, fresh):
+    """A kernel where the exercise cell never ran but the reference is bound: not attempted."""
+    reference = ex.EXERCISES["01.softmax"].reference
+    assert line_for("01.softmax", reference, capsys) == "not attempted yet"
+    assert ex.check("01.softmax", reference) is reference
+    assert "01: 0 of 2" in progress_line("01", capsys)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -549,6 +606,31 @@ def test_every_known_mistake_gets_its_own_hint(name, capsys):
 
 def test_every_exercise_has_mistakes_tested():
     assert set(MISTAKES) == set(NAMES)
+
+
+# ------------------------------------------------------------- the catalogue
+ENTRIES = [(name, i) for name in CATALOGUE for i in range(len(CATALOGUE[name]))]
+
+
+def test_the_catalogue_has_4_wrong_and_1_other_right_answer_per_exercise():
+    assert set(CATALOGUE) == set(NAMES)
+    for name, entries in CATALOGUE.items():
+        verdicts = [expected.split(":")[0] for expected, _ in entries]
+        assert verdicts.count("wrong") >= 4 and verdicts.count("passed") >= 1, name
+        known = {code for code, _ in MISTAKES[name]}
+        new = [code for expected, code in entries if expected.startswith("wrong")]
+        assert sum(code not in known for code in new) > len(new) / 2, f"{name}: mostly new"
+
+
+@pytest.mark.parametrize(("name", "i"), ENTRIES, ids=[f"{n}-{i}" for n, i in ENTRIES])
+def test_the_catalogue_answer_gets_its_verdict(name, i, capsys):
+    expected, code = CATALOGUE[name][i]
+    line = line_for(name, define(name, code), capsys)
+    if expected == "passed":
+        assert line == "passed", (code, line)
+    else:
+        verdict, fragment = expected.split(": ", 1)
+        assert line.startswith(f"{verdict}: ") and fragment in line, (code, line)
 
 
 def raising(*args, **kwargs):
@@ -583,7 +665,7 @@ def test_an_error_names_the_exception_and_the_line_of_the_learners_code(capsys):
 
 
 def test_an_endless_loop_is_stopped(monkeypatch, capsys):
-    monkeypatch.setattr(ex, "SECONDS", 0.5)
+    monkeypatch.setattr(ex.core, "SECONDS", 0.5)
     answer = define("10.n_batches", "def n_batches(n, bs):\n    while True:\n        pass")
     assert "endless loop" in line_for("10.n_batches", answer, capsys)
 
@@ -593,7 +675,7 @@ def test_a_check_leaves_random_numbers_and_grad_mode_alone(capsys):
     expected = torch.rand(3)
     torch.manual_seed(0)
     for name in NAMES:  # they create models, shuffle loaders, use dropout
-        ex.check(name, ex.EXERCISES[name].reference)
+        ex.check(name, define(name, ex.solution_source(name)))
         ex.check(
             name,
             define(
@@ -606,8 +688,14 @@ def test_a_check_leaves_random_numbers_and_grad_mode_alone(capsys):
 
 
 def test_progress_counts_what_passed_in_one_line(capsys, monkeypatch):
-    monkeypatch.setattr(ex, "_status", {})
-    ex.check("02.my_cross_entropy", ex.EXERCISES["02.my_cross_entropy"].reference)
+    monkeypatch.setattr(ex.core, "_status", {})
+    ex.check(
+        "02.my_cross_entropy", define("02.my_cross_entropy", MISTAKES["02.my_cross_entropy"][0][0])
+    )
+    ex.check(
+        "02.my_cross_entropy",
+        define("02.my_cross_entropy", ex.solution_source("02.my_cross_entropy")),
+    )
     capsys.readouterr()
     ex.progress("02")
     assert capsys.readouterr().out == (
@@ -616,7 +704,7 @@ def test_progress_counts_what_passed_in_one_line(capsys, monkeypatch):
 
 
 def test_hints_come_one_by_one_then_point_to_the_solution(capsys, monkeypatch):
-    monkeypatch.setattr(ex, "_hints_given", {})
+    monkeypatch.setattr(ex.core, "_hints_given", {})
     for i in range(1, 3):
         ex.hint("08.conv_out")
         assert capsys.readouterr().out.startswith(f"Hint {i} of 2 for 08.conv_out: ")
@@ -742,3 +830,18 @@ def test_the_learners_prints_do_not_add_lines_and_numpy_numbers_count(capsys):
     space = {"np": np}
     exec("def n_batches(n, bs):\n    return np.int64((n + bs - 1) // bs)", space)
     assert line_for("10.n_batches", space["n_batches"], capsys) == "passed"
+
+
+def test_a_shortcut_passes_with_a_note_and_the_library_is_put_back(capsys):
+    originals = torch.softmax, F.softmax, nn.Conv2d.__init__
+    answer = define("01.softmax", "def softmax(x):\n    return F.softmax(x, dim=-1)")
+    line = line_for("01.softmax", answer, capsys)
+    assert line.startswith("passed: correct, but ") and line.endswith("not call F.softmax")
+    assert ex.core.judge(ex.EXERCISES["01.softmax"], answer)[0] == "passed"
+    raising = define(  # a shortcut, then an error: the spies go all the same
+        "08.conv_params",
+        "def conv_params(c_in, c_out, k):\n    nn.Conv2d(c_in, c_out, k)\n    1 / 0",
+    )
+    assert line_for("08.conv_params", raising, capsys).startswith("wrong: ZeroDivisionError")
+    assert (torch.softmax, F.softmax, nn.Conv2d.__init__) == originals
+    assert "softmax" not in vars(torch.Tensor)  # inherited again, as before

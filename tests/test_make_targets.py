@@ -89,7 +89,7 @@ def test_make_bench_with_one_notebook(copy):
 def test_make_seeds_smoke(copy, tmp_path):
     out = make(copy, "seeds", "SEEDS=1", "LIMIT=640", f"OUT={tmp_path / 'spread.json'}")
     runs = json.loads((tmp_path / "spread.json").read_text())["runs"]
-    assert len(runs) == 8 and "original" in out and "series" in out  # 4 models x 2 recipes
+    assert len(runs) == 10 and "original" in out and "series" in out  # 4 + 4 + 2 recipes
 
 
 def free_port() -> int:

@@ -6,6 +6,7 @@ training outcomes never let a stale 0.05 through (08, checked on its stored outp
 true notebooks pass is what `make test` shows when it runs every notebook under nbval."""
 
 import re
+import shlex
 import subprocess
 from pathlib import Path
 from types import SimpleNamespace
@@ -13,18 +14,22 @@ from types import SimpleNamespace
 import nbformat
 import nbval_numbers
 import pytest
+import torch
 
-from tools.colab import THREADS, colab_env, nbval_command
+from tools.colab import THREADS, colab_env, cpu_guard, nbval_command
+from tools.notebooks import KERNEL
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
+VENV = ROOT / ".venv"
 
 
-def edit_stream(src: Path, dest: Path, find: str, edit) -> str:
+def edit_stream(src: Path, dest: Path, find: str, edit) -> int:
     """Copy notebook ``src`` to ``dest`` with ``edit(line)`` applied to the first stream line
-    matching the regex ``find``; return the line as stored."""
+    matching the regex ``find``; return the number nbval gives that cell (code cells only)."""
     nb = nbformat.read(src, as_version=4)
-    for cell in nb.cells:
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    for number, cell in enumerate(code):
         for out in cell.get("outputs", []):
             if out.get("output_type") != "stream":
                 continue
@@ -35,7 +40,7 @@ def edit_stream(src: Path, dest: Path, find: str, edit) -> str:
                     assert lines[i] != line
                     out.text = "".join(lines)
                     nbformat.write(nb, dest)
-                    return line.strip()
+                    return number
     raise AssertionError(f"no line matching {find!r} in {src.name}")
 
 
@@ -50,40 +55,60 @@ def shift(name: str, delta: float):
     return edit
 
 
+def make_test_notebooks_command() -> list[str]:
+    """`make test-notebooks`' own command line (make -n prints it): the very options (-n, --dist
+    loadscope), the Colab-like place and the installed package that `make test` uses."""
+    out = subprocess.run(
+        ["make", "-n", "--no-print-directory", f"VENV={VENV}", "-o", f"{VENV}/.installed"]
+        + ["test-notebooks"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    cmd = shlex.split(out)
+    assert cmd[1:3] == ["tools/colab.py", "nbval"] and "--" in cmd, out
+    return cmd
+
+
 @pytest.mark.xdist_group("nbval")
-def test_edited_copies_fail_under_the_make_test_command(tmp_path):
-    cases = {
-        "acc_off_by_001.ipynb": edit_stream(
+def test_edited_copies_fail_in_the_edited_cell_under_make_test(tmp_path):
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    cases = {  # copy: the cell nbval must name, and only that one
+        "02_acc_off_by_001.ipynb": edit_stream(
             NOTEBOOKS / "02_functional.ipynb",
-            tmp_path / "acc_off_by_001.ipynb",
+            folder / "02_acc_off_by_001.ipynb",
             r"^Final metrics:",
             shift("valid_acc", 0.01),
         ),
-        "lost_a_number.ipynb": edit_stream(
+        "02_lost_a_number.ipynb": edit_stream(
             NOTEBOOKS / "02_functional.ipynb",
-            tmp_path / "lost_a_number.ipynb",
+            folder / "02_lost_a_number.ipynb",
             r"^Final metrics:",
             lambda line: re.sub(r"\s+valid_acc=[\d.]+", "", line),
         ),
-        "long_float.ipynb": edit_stream(
+        "07_long_float.ipynb": edit_stream(
             NOTEBOOKS / "07_validation_and_fit.ipynb",
-            tmp_path / "long_float.ipynb",
+            folder / "07_long_float.ipynb",
             r"'valid_loss': \d\.\d{12,}",
             lambda line: re.sub(
                 r"('valid_loss': \d\.)(\d)", lambda m: m[1] + str(9 - int(m[2])), line, count=1
             ),
         ),
     }
-    env = colab_env(dict(THREADS))
-    cmd = nbval_command() + ["--rootdir", str(tmp_path), "-q", "-rf", *cases]
-    out = subprocess.run(
-        cmd, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=600
-    ).stdout
-    for name in cases:
-        failed = [ln for ln in out.splitlines() if ln.startswith("FAILED") and name in ln]
-        assert failed, f"{name} passed nbval although its stored output was edited\n{out[-3000:]}"
-    assert "stored numbers" in out  # the line that lost a number is named as such
-    assert "numbers differ beyond the tolerance" in out
+    cmd = make_test_notebooks_command()
+    cut = cmd.index("--")
+    cmd = cmd[:cut] + ["--notebooks", str(folder)] + cmd[cut:] + ["-q", "-rf"]
+    out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    report = out.stdout[-3000:] + out.stderr[-2000:]
+    failed = sorted(re.findall(r"^FAILED (\S+::Cell \d+)", out.stdout, re.M))
+    expected = sorted(f"{name}::Cell {cell}" for name, cell in cases.items())
+    assert out.returncode != 0 and failed == expected, report
+    assert "stored numbers" in out.stdout  # the line that lost a number is named as such
+    assert "numbers differ beyond the tolerance" in out.stdout
+    # under pytest-xdist, one notebook a worker, as in `make test`
+    assert "loadscope" in cmd and "bringing up nodes" in out.stdout, report
 
 
 def stored_outputs_with(nb_path: Path, find: str, delta: float):
@@ -140,3 +165,35 @@ def test_a_training_outcome_gets_its_own_tolerance_per_number():
     assert nbval_numbers.tolerance("08_cnn.ipynb", line, 0) == (0.02, 0.0)
     assert nbval_numbers.tolerance("08_cnn.ipynb", line, 1) == (0.01, 0.0)
     assert nbval_numbers.tolerance("07_x.ipynb", line, 1) == (0.005, 0.001)
+
+
+@pytest.mark.xdist_group("nbval")
+def test_the_imitated_cpu_guard_fails_when_the_variable_misses_the_kernel(tmp_path):
+    """`make test-other-cpu` puts tools/colab.py's guard cell in front of each notebook. Here
+    ATEN_CPU_CAPABILITY does not reach the kernel: the guard that expects the imitated CPU
+    fails, in its own cell and saying why; the one that expects this CPU passes (so the guard
+    fails on the variable, not always)."""
+    native = torch.backends.cpu.get_cpu_capability()
+    assert native != "DEFAULT", "this CPU computes with plain C++ kernels: nothing to imitate"
+    for name, aten in (("imitated.ipynb", "default"), ("native.ipynb", native.lower())):
+        nb = nbformat.v4.new_notebook(metadata={"kernelspec": KERNEL})
+        nb.cells = [cpu_guard(aten, "SSE41"), nbformat.v4.new_code_cell("1 + 1")]
+        nb.cells[1].execution_count = 2
+        nb.cells[1].outputs = [
+            nbformat.v4.new_output("execute_result", {"text/plain": "2"}, execution_count=2)
+        ]
+        nbformat.write(nb, tmp_path / name)
+    env = {k: v for k, v in colab_env(dict(THREADS)).items() if k != "ATEN_CPU_CAPABILITY"}
+    env["ONEDNN_MAX_CPU_ISA"] = "SSE41"
+    cmd = nbval_command() + ["--rootdir", str(tmp_path), "-q", "-rf"]
+    out = subprocess.run(
+        cmd + ["imitated.ipynb", "native.ipynb"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    ).stdout
+    failed = re.findall(r"^FAILED (\S+::Cell \d+)", out, re.M)
+    assert failed == ["imitated.ipynb::Cell 0"], out[-3000:]
+    assert f"computes with {native} kernels, not the imitated DEFAULT" in out, out[-3000:]

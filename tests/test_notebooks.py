@@ -105,13 +105,28 @@ def test_ignored_outputs_say_why(nb_path):
             assert cell.source.startswith("# Output ignored by the tests: "), cell.source[:80]
 
 
+def cell_facts(cell) -> tuple:
+    """What a cell is, beside its outputs: its type, source, slide type and tags (`long`
+    decides what `make test-other-cpu` skips, `exercise` marks an exercise, nbval's tags what
+    is compared)."""
+    slide_type = cell.metadata.get("slideshow", {}).get("slide_type")
+    return cell.cell_type, cell.source, slide_type, sorted(cell.metadata.get("tags", []))
+
+
 def test_committed_notebook_matches_its_source(nb_path):
-    """Edit notebooks/src/*.py, then `make notebooks`: the two never drift apart."""
-    built = assemble(SOURCES / f"{nb_path.stem}.py")
-    committed = load(nb_path)
-    assert [(c.cell_type, c.source, c.metadata.get("slideshow")) for c in committed.cells] == [
-        (c.cell_type, c.source, c.metadata.get("slideshow")) for c in built.cells
-    ]
+    """Edit notebooks/src/*.py, then `make notebooks`: the two never drift apart, tags and
+    slide types included."""
+    built = [cell_facts(c) for c in assemble(SOURCES / f"{nb_path.stem}.py").cells]
+    committed = [cell_facts(c) for c in load(nb_path).cells]
+    assert len(committed) == len(built), (
+        f"{len(committed)} cells in {nb_path.name}, {len(built)} in its source: make notebooks"
+    )
+    for i, (got, want) in enumerate(zip(committed, built)):
+        assert got == want, (
+            f"cell {i} of {nb_path.name} differs from its source (type, source, slide type, "
+            f"tags): {got[0]}, {got[2]}, {got[3]} in the notebook; {want[0]}, {want[2]}, "
+            f"{want[3]} in the source; source equal: {got[1] == want[1]}. Run make notebooks"
+        )
 
 
 # ------------------------------------------------------------- one source for every helper

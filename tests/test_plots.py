@@ -3,6 +3,7 @@ saying how to install it, and the notebook runs on."""
 
 import sys
 
+import pytest
 import torch
 
 from utils.plots import SLIDE_STYLE, autograd_graph
@@ -52,3 +53,191 @@ def test_history_is_drawn_against_epochs_counted_from_1():
     plot_history({"train_loss": [1.0] * 100, "valid_loss": [0.4]}, ax=ax, epochs=2)
     assert list(ax.lines[-1].get_xdata()) == [2]  # one validation loss, after the last epoch
     plt.close(fig)
+
+
+# --- accessibility: alt text from the data, colour that needs no colour vision ---------------
+
+# CAM02-UCS ΔE' between any two palette colours under each simulation. A just-noticeable
+# difference is about 1 unit; the palette's closest pair (deuteranopia) is 16.4 apart.
+CVD_MIN_DISTANCE = 15
+
+
+def wcag_contrast(a, b="white"):
+    from matplotlib.colors import to_rgb
+
+    def lum(c):
+        lin = [x / 12.92 if x <= 0.03928 else ((x + 0.055) / 1.055) ** 2.4 for x in to_rgb(c)]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    hi, lo = sorted((lum(a), lum(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_palette_stays_distinct_under_colour_blindness_and_reads_on_white():
+    """Every pair of palette colours is at least CVD_MIN_DISTANCE apart in CAM02-UCS as seen
+    with full deuteranopia, protanopia and
+    tritanopia (Machado et al.'s simulation, colorspacious), and each colour has 3:1 contrast
+    on white (WCAG 2.2 for lines and marks)."""
+    from itertools import combinations
+
+    import matplotlib.pyplot as plt
+    from colorspacious import cspace_convert, deltaE
+    from matplotlib.colors import to_hex, to_rgb
+
+    from utils.plots import PALETTE
+
+    cycle = [to_hex(c["color"]) for c in plt.rcParams["axes.prop_cycle"]]
+    assert [c.lower() for c in PALETTE] == cycle, "the style's cycle is the palette, set once"
+    for kind in ("deuteranomaly", "protanomaly", "tritanomaly"):
+        space = {"name": "sRGB1+CVD", "cvd_type": kind, "severity": 100}
+        seen = {c: cspace_convert(to_rgb(c), space, "CAM02-UCS") for c in PALETTE}
+        closest = min(
+            (deltaE(seen[a], seen[b], input_space="CAM02-UCS"), a, b)
+            for a, b in combinations(PALETTE, 2)
+        )
+        assert closest[0] >= CVD_MIN_DISTANCE, f"{kind}: {closest[1:]} only {closest[0]:.1f}"
+    assert all(wcag_contrast(c) >= 3 for c in PALETTE), [
+        (c, round(wcag_contrast(c), 2)) for c in PALETTE
+    ]
+
+
+def drawn(monkeypatch, draw):
+    """Run ``draw()``; return the (figure, alt text) each ``show`` received."""
+    from utils import plots
+
+    shown = []
+    real = plots.figure_output
+
+    def keep(fig, alt):
+        shown.append((fig, alt))
+        return real(fig, alt)
+
+    monkeypatch.setattr(plots, "figure_output", keep)
+    draw()
+    monkeypatch.setattr(plots, "figure_output", real)
+    return shown
+
+
+def series_looks(fig):
+    """How each legend entry is drawn, colour left out."""
+    looks = []
+    for ax in fig.axes:
+        for handle in ax.get_legend_handles_labels()[0]:
+            if hasattr(handle, "get_linestyle") and hasattr(handle, "get_marker"):
+                looks.append(
+                    (
+                        str(handle.get_linestyle()),
+                        handle.get_marker(),
+                        str(handle.get_markerfacecolor()) == "none",
+                    )
+                )
+            else:  # a bar: its hatch
+                looks.append(
+                    (
+                        "bar",
+                        handle.patches[0].get_hatch()
+                        if hasattr(handle, "patches")
+                        else handle.get_hatch(),
+                    )
+                )
+    return looks
+
+
+def every_figure(monkeypatch):
+    import numpy as np
+
+    from utils import plots
+    from utils.seeds import load_spread, plot_spread
+
+    rng = np.random.default_rng(0)
+    hist = {
+        "_step": 99,
+        "gradients/weight.bins": list(np.linspace(-0.02, 0.01, 9)),
+        "gradients/weight.values": [1, 3, 9, 40, 7, 2, 1, 0],
+    }
+    return {
+        "history": drawn(
+            monkeypatch,
+            lambda: plots.plot_history({"train_loss": [2.3, 1.0] * 60, "valid_loss": [0.4, 0.3]}),
+        ),
+        "digits": drawn(
+            monkeypatch, lambda: plots.show_digits(rng.random((4, 784)), [7, 2, 1, 0], 1, 4)
+        ),
+        "histograms": drawn(
+            monkeypatch,
+            lambda: plots.plot_logged_histograms(
+                [hist, {**hist, "_step": 1499}], "gradients/weight"
+            ),
+        ),
+        "confusion": drawn(
+            monkeypatch, lambda: plots.plot_confusion([1, 7, 7, 4, 9], [1, 7, 2, 9, 9])
+        ),
+        "spread": drawn(
+            monkeypatch,
+            lambda: plot_spread(
+                load_spread(), {"logistic": "logistic", "cnn": "CNN"}, {"cnn": 0.9}
+            ),
+        ),
+    }
+
+
+def test_every_multi_series_figure_tells_series_apart_without_colour(monkeypatch):
+    for name, [(fig, _)] in every_figure(monkeypatch).items():
+        looks = series_looks(fig)
+        assert len(set(looks)) == len(looks), f"{name}: series differ only in colour: {looks}"
+
+
+def test_alt_text_is_made_from_the_plotted_data(monkeypatch):
+    figures = {name: alt for name, [(_, alt)] in every_figure(monkeypatch).items()}
+    assert (
+        "validation loss, dashed with dots, after epoch 1, 2: 0.4000, 0.3000." in figures["history"]
+    )
+    assert "over 120 steps" in figures["history"]
+    assert figures["digits"] == "4 handwritten digits in 1 rows of 4, titled: 7, 2, 1, 0."
+    assert "step 1499: 63 values in 8 bins" in figures["histograms"]
+    assert "holds 40" in figures["histograms"]
+    assert "read correctly (the diagonal): 3 of 5" in figures["confusion"]
+    assert "2 as 7 once" in figures["confusion"] and figures["confusion"].endswith("9 as 4 once.")
+    assert "CNN: 5 seeds from" in figures["spread"] and "a ring, 0.9000" in figures["spread"]
+    assert len(set(figures.values())) == len(figures)
+
+
+def test_show_stores_the_alt_text_as_image_metadata_and_as_text(monkeypatch):
+    import matplotlib.pyplot as plt
+
+    from utils.plots import figure_output
+
+    fig, ax = plt.subplots()
+    ax.plot([0, 1])
+    data, metadata = figure_output(fig, "a line from 0 to 1")
+    assert metadata == {"image/png": {"alt": "a line from 0 to 1"}}
+    assert data["text/plain"] == "a line from 0 to 1" and data["image/png"].startswith("iVBOR")
+    fig, _ = plt.subplots()
+    with pytest.raises(ValueError, match="alt must say what the figure shows"):
+        figure_output(fig, "  ")
+
+
+def test_confusion_matrix_and_digits_use_maps_that_need_no_colour_vision(monkeypatch):
+    figures = every_figure(monkeypatch)
+    [(confusion, _)] = figures["confusion"]
+    image = confusion.axes[0].images[0]
+    assert image.get_cmap().name.startswith("cividis") and len(confusion.axes) == 2  # colour bar
+    [(digits, _)] = figures["digits"]
+    assert {im.get_cmap().name for ax in digits.axes for im in ax.images} == {"gray_r"}
+
+
+def test_the_autograd_graph_alt_names_its_operations_and_parameters():
+    image = autograd_graph(*graph_inputs())
+    assert "LogSoftmaxBackward0" in image.alt and "w (4, 2)" in image.alt
+    data, metadata = image._repr_mimebundle_()
+    assert data["text/plain"] == image.alt == metadata["image/png"]["alt"] == repr(image)
+
+
+def test_a_pil_image_shows_as_a_png_with_its_alt_text():
+    from PIL import Image
+
+    from utils.plots import picture
+
+    shown = picture(Image.new("L", (28, 28)), "a black square, 28 by 28 pixels")
+    data, metadata = shown._repr_mimebundle_()
+    assert shown.data[:4] == b"\x89PNG" and metadata["image/png"]["alt"] == data["text/plain"]

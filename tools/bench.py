@@ -38,7 +38,7 @@ from utils.loaders import (  # noqa: E402
     to_device,
     to_images,
 )
-from utils.models import mnist_cnn, wide_cnn  # noqa: E402
+from utils.models import mnist_cnn, recipe_cnn  # noqa: E402
 from utils.repro import seed_everything  # noqa: E402
 from utils.training import evaluate, fit  # noqa: E402
 
@@ -157,16 +157,25 @@ def training_speed(train_ds, make_model, make_opt, batch: int, steps: int = 30) 
     }
 
 
-def notebooks(names: list[str]) -> dict:
-    from tools.notebooks import NOTEBOOKS, pick, run_all
+OUT = ROOT / "build" / "bench.json"
 
-    rows, wall = run_all(pick(NOTEBOOKS, "[0-9][0-9]_*.ipynb", names))
-    each = {name: {"seconds": s, "slowest_cell_s": c} for name, s, c, _ in rows}
+
+def notebooks(paths: list[Path]) -> dict:
+    """Each notebook's wall time, executed as `make run` does; a notebook that raised is
+    kept, with its error under "failed" (its seconds are nan)."""
+    from tools.notebooks import failed, run_all
+
+    rows, wall = run_all(paths)
+    each = {}
+    for name, seconds, slowest, metrics in rows:
+        each[name] = {"seconds": seconds, "slowest_cell_s": slowest}
+        if failed((name, seconds, slowest, metrics)):
+            each[name]["failed"] = metrics.removeprefix("FAILED: ")
     return {"wall_s": wall, "each": each}
 
 
-def main(names: list[str]) -> int:
-    """``names``: the notebooks to time (prefixes, e.g. 00); all when empty."""
+def measure(results: dict) -> None:
+    """Everything but the notebooks' times, into ``results`` (printed as it comes)."""
     train_ds, valid_ds = mnist_datasets()
     device = get_device()
     print(
@@ -174,13 +183,11 @@ def main(names: list[str]) -> int:
         f"{platform.processor() or platform.machine()}",
         flush=True,
     )
-    results = {
-        "machine": {
-            "torch": torch.__version__,
-            "threads": torch.get_num_threads(),
-            "device": device.type,
-            "cpus": os.cpu_count(),
-        }
+    results["machine"] = {
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "device": device.type,
+        "cpus": os.cpu_count(),
     }
     results["fit_vs_bare_loop"] = r = fit_vs_bare(train_ds, valid_ds)
     print(
@@ -205,7 +212,7 @@ def main(names: list[str]) -> int:
             64,
         ),
         "11 recipe": (
-            lambda: wide_cnn(norm=True).to(memory_format=torch.channels_last),
+            lambda: recipe_cnn(norm=True).to(memory_format=torch.channels_last),
             lambda m: optim.AdamW(m.parameters(), lr=1e-2, weight_decay=0.05),
             256,
         ),
@@ -221,14 +228,28 @@ def main(names: list[str]) -> int:
             f"{r['fraction_of_peak']:.1%} of the matmul peak",
             flush=True,
         )
-    results["notebooks"] = r = notebooks(names)
+
+
+def main(names: list[str], folder: Path | None = None) -> int:
+    """``names``: the notebooks to time (prefixes, e.g. 00); all when empty. Exit status 1
+    when a notebook failed (named, and kept in the file), 1 at once when a name matches none.
+    ``folder``: where the notebooks are (default notebooks/)."""
+    from tools.notebooks import NOTEBOOKS, select, shown
+
+    paths = select(names, folder or NOTEBOOKS)  # before minutes of measuring: fail at once
+    results: dict = {}
+    measure(results)
+    results["notebooks"] = r = notebooks(paths)
     for name, row in r["each"].items():
         print(f"  {name:<24} {row['seconds']:6.1f} s  (slowest cell {row['slowest_cell_s']:.1f} s)")
     print(f"  {'all, side by side':<24} {r['wall_s']:6.1f} s")
-    out = ROOT / "build" / "bench.json"
-    out.write_text(json.dumps(results, indent=2))
-    print(f"written to {out.relative_to(ROOT)}")
-    return 0
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps(results, indent=2))
+    print(f"written to {shown(OUT)}")
+    broken = {name: row["failed"] for name, row in r["each"].items() if "failed" in row}
+    for name, error in broken.items():
+        print(f"FAILED: notebook {name}: {error}")
+    return 1 if broken else 0
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@ In Colab the setup cell runs `pip install git+https://github.com/...`, and the n
 situation here, offline, so that the notebooks are built (`make notebooks`) and tested
 (`make test`, under nbval) exactly as a learner in Colab runs them.
 
-    python tools/colab.py nbval [--only 08 09] [--skip-long] [-- PYTEST ARGS...]
+    python tools/colab.py nbval [--only 08 09] [--skip-long] [--imitate-cpu] [--notebooks DIR]
+                                [--group all|together|alone] [-- PYTEST ARGS...]
 """
 
 from __future__ import annotations
@@ -154,24 +155,96 @@ def nbval_command() -> list[str]:
     ]
 
 
+# What `make test-other-cpu` imitates: these variables pick the kernels of an older CPU.
+IMITATED = ("ATEN_CPU_CAPABILITY", "ONEDNN_MAX_CPU_ISA")
+
+
+def cpu_guard(aten: str, onednn: str) -> nbformat.NotebookNode:
+    """A first cell that fails unless the kernel computes with the imitated CPU's kernels:
+    without it, a variable lost on the way (a filtered environment, a typo) would let the
+    imitated run silently repeat the native one and pass."""
+    source = f"""# Added by tools/colab.py --imitate-cpu, not part of the notebook: are the imitated
+# CPU's kernels the ones this kernel uses?
+import os
+
+import torch
+
+capability = torch.backends.cpu.get_cpu_capability()
+assert capability == {aten.upper()!r}, (
+    f"this kernel computes with {{capability}} kernels, not the imitated {aten.upper()}: "
+    f"ATEN_CPU_CAPABILITY={{os.environ.get('ATEN_CPU_CAPABILITY')}} reached it"
+)
+# oneDNN reads this variable from the process environment at its first use; torch has no
+# call that reports the ISA it chose, so the variable itself is checked.
+assert os.environ.get("ONEDNN_MAX_CPU_ISA") == {onednn!r}, (
+    f"ONEDNN_MAX_CPU_ISA={{os.environ.get('ONEDNN_MAX_CPU_ISA')}} in this kernel, not {onednn}"
+)"""
+    cell = nbformat.v4.new_code_cell(source)
+    cell.id = "cpu-guard"
+    return cell
+
+
+def imitated_cpu() -> tuple[str, str]:
+    """The imitated CPU's settings, from this process's environment (the Makefile sets them)."""
+    missing = [k for k in IMITATED if not os.environ.get(k)]
+    if missing:
+        raise SystemExit(
+            f"--imitate-cpu needs {' and '.join(missing)} set (as `make test-other-cpu` does: "
+            "ATEN_CPU_CAPABILITY=default ONEDNN_MAX_CPU_ISA=SSE41)"
+        )
+    return tuple(os.environ[k] for k in IMITATED)
+
+
+NOTEBOOKS = ROOT / "notebooks"
+
+
+def chosen(names: list[str] | None, group: str, folder: Path = NOTEBOOKS) -> list[Path]:
+    """The notebooks of ``folder`` whose names start with one of ``names`` (all if none), in
+    ``group``. A name or a group that selects nothing is an error: an empty run would pass."""
+    every = sorted(folder.glob("[0-9][0-9]_*.ipynb"))
+    unmatched = [n for n in names or [] if not any(nb.name.startswith(n) for nb in every)]
+    if unmatched:
+        raise SystemExit(
+            f"--only {' '.join(unmatched)}: no notebook's name starts with that "
+            f"(notebooks: {' '.join(nb.stem for nb in every)})"
+        )
+    picked = [nb for nb in every if not names or nb.name.startswith(tuple(names))]
+    picked = [nb for nb in picked if group == "all" or alone(nb) == (group == "alone")]
+    if not picked:
+        raise SystemExit(
+            f"no notebook of group {group!r} among --only {' '.join(names or [])}: "
+            "nothing would run (--group all runs both groups)"
+        )
+    return picked
+
+
 def nbval(
-    pytest_args: list[str], names: list[str] | None = None, skip_long=False, group="all"
+    pytest_args: list[str],
+    names: list[str] | None = None,
+    skip_long=False,
+    group="all",
+    imitate_cpu=False,
+    folder: Path = NOTEBOOKS,
 ) -> int:
-    """Copy the notebooks (all, or those whose names start with one of ``names``; without
-    their cells tagged ``long`` if ``skip_long``) into the empty folder and run them there under
-    nbval: first those that run side by side (with ``pytest_args``, e.g. -n 2), then, one at a
-    time, those that run alone (each takes every core: nothing else may run beside it).
-    ``group``: "together" or "alone" runs only that group."""
-    with colab_like(PLACE / group) as (env, work):
+    """Copy the notebooks of ``folder`` (all, or those whose names start with one of
+    ``names``; without their cells tagged ``long`` if ``skip_long``; with ``cpu_guard`` in
+    front if ``imitate_cpu``) into the empty folder and run them there under nbval: first those
+    that run side by side (with ``pytest_args``, e.g. -n 2), then, one at a time, those that
+    run alone (each takes every core: nothing else may run beside it).
+    ``group``: "together" or "alone" runs only that group. Notebooks from another ``folder``
+    (tests/test_nbval_guard.py's edited copies) get their own place beside it, so that a
+    `make test` running at the same time keeps its own."""
+    notebooks = chosen(names, group, folder)  # before the install: a wrong name fails at once
+    guard = cpu_guard(*imitated_cpu()) if imitate_cpu else None
+    place = PLACE / group if folder == NOTEBOOKS else folder.with_name(f"{folder.name}-colab")
+    with colab_like(place) as (env, work):
         together, by_itself = [], []
-        for nb in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
-            if names and not nb.name.startswith(tuple(names)):
-                continue
-            if group != "all" and alone(nb) != (group == "alone"):
-                continue
+        for nb in notebooks:
             copy = nbformat.read(nb, as_version=4)
             if skip_long:
                 copy.cells = [c for c in copy.cells if "long" not in c.metadata.get("tags", [])]
+            if guard:
+                copy.cells.insert(0, guard)
             nbformat.write(copy, work / nb.name)
             (by_itself if alone(nb) else together).append(nb.name)
         cmd = nbval_command() + ["--rootdir", str(work)]
@@ -191,6 +264,18 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--only", nargs="+", help="notebook name prefixes, e.g. 08 09")
     parser.add_argument("--skip-long", action="store_true", help="drop cells tagged long")
     parser.add_argument(
+        "--imitate-cpu",
+        action="store_true",
+        help="a first cell asserts that the kernel uses the CPU kernels that "
+        "ATEN_CPU_CAPABILITY and ONEDNN_MAX_CPU_ISA (set in this environment) ask for",
+    )
+    parser.add_argument(
+        "--notebooks",
+        type=Path,
+        default=NOTEBOOKS,
+        help="the folder to take the notebooks from (default: notebooks/)",
+    )
+    parser.add_argument(
         "--group",
         choices=["all", "together", "alone"],
         default="all",
@@ -199,7 +284,14 @@ def main(argv: list[str]) -> int:
     args, pytest_args = parser.parse_known_args(argv)
     if pytest_args[:1] == ["--"]:
         pytest_args = pytest_args[1:]
-    return nbval(pytest_args, args.only, args.skip_long, args.group)
+    return nbval(
+        pytest_args,
+        args.only,
+        args.skip_long,
+        args.group,
+        args.imitate_cpu,
+        args.notebooks.resolve(),
+    )
 
 
 if __name__ == "__main__":

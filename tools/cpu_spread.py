@@ -28,7 +28,7 @@ import nbformat
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from tools.colab import THREADS, alone, colab_like  # noqa: E402
-from tools.notebooks import execute  # noqa: E402
+from tools.notebooks import error_summary, execute  # noqa: E402
 
 SETTINGS = {  # name: the variables that imitate that CPU's arithmetic
     "this CPU": {},
@@ -62,31 +62,41 @@ def numbered_lines(nb) -> dict[str, list[float]]:
 
 
 def run_one(job) -> tuple[str, str, dict]:
+    """Execute one notebook under one setting: (name, setting, its numbered lines), or, if it
+    raised, (name, setting, {"FAILED": the error's last lines})."""
     path, setting, env, work = job
     os.environ.clear()
-    os.environ.update(env, **SETTINGS[setting])
+    os.environ.update(env)
     nb = without_long_cells(nbformat.read(path, as_version=4))
     try:
         execute(nb, Path(work))
     except Exception as err:  # a notebook whose own asserts fail under this setting
-        return Path(path).stem, setting, {"FAILED": [0.0], "error": str(err)[-300:]}
+        return Path(path).stem, setting, {"FAILED": error_summary(err)}
     return Path(path).stem, setting, numbered_lines(nb)
 
 
-def main(names: list[str]) -> int:
+PLACE = ROOT / "build" / "cpu-spread"  # its own Colab-like place
+
+
+def main(names: list[str], folder: Path = ROOT / "notebooks") -> int:
+    """Exit status 1 when a notebook failed under a setting (each named with its error), or
+    at once when a name matches none of ``folder``'s notebooks."""
+    from tools.notebooks import select
+
+    settings = dict(SETTINGS)
     if os.environ.get("SKIP_THIS_CPU"):  # the stored outputs were just made here: skip it
-        del SETTINGS["this CPU"]
-    paths = [
-        p
-        for p in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-        if p.name[:2] in (names or NAMES)
-    ]
+        del settings["this CPU"]
+    paths = select(names or NAMES, folder)
     result: dict = {}
-    with colab_like(ROOT / "build" / "cpu-spread") as (env, work):  # its own place
+    with colab_like(PLACE) as (env, work):
         env.update(THREADS)
         for p in paths:
             shutil.copy(p, work / p.name)
-        jobs = [(str(work / p.name), s, env, str(work)) for p in paths for s in SETTINGS]
+        jobs = [
+            (str(work / p.name), s, dict(env, **settings[s]), str(work))
+            for p in paths
+            for s in settings
+        ]
         # A notebook that takes every core (utils.roadmap: alone) runs by itself: two of them
         # side by side, each with every core, would crawl (OpenMP threads spin for a core).
         shared = [j for j in jobs if not alone(Path(j[0]))]
@@ -99,9 +109,9 @@ def main(names: list[str]) -> int:
     worst = 0.0
     for p in paths:
         stored = numbered_lines(without_long_cells(nbformat.read(p, as_version=4)))
-        print(f"\n{p.stem}: stored | " + " | ".join(SETTINGS) + " | max |Δ|")
+        print(f"\n{p.stem}: stored | " + " | ".join(settings) + " | max |Δ|")
         for line, ref in stored.items():
-            got = [result[p.stem][s].get(line) for s in SETTINGS]
+            got = [result[p.stem][s].get(line) for s in settings]
             deltas = [abs(a - b) for g in got if g for a, b in zip(g, ref)]
             delta = max(deltas) if deltas else float("nan")
             worst = max(worst, delta) if deltas else worst
@@ -112,7 +122,19 @@ def main(names: list[str]) -> int:
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(result, indent=1))
     print(f"\nlargest difference from a stored number: {worst:.4g}; all values in {out}")
-    return 0
+    failures = [
+        (name, setting, lines["FAILED"])
+        for name, by_setting in result.items()
+        for setting, lines in by_setting.items()
+        if "FAILED" in lines
+    ]
+    for name, setting, error in failures:
+        print(f"FAILED: {name} under {setting!r} ({setting_vars(settings[setting])}): {error}")
+    return 1 if failures else 0
+
+
+def setting_vars(variables: dict) -> str:
+    return " ".join(f"{k}={v}" for k, v in variables.items()) or "no variables"
 
 
 if __name__ == "__main__":

@@ -21,10 +21,10 @@ from utils.ddp import summary, torchrun, torchrun_nodes  # noqa: E402
 
 # what each model trains on in `speed`: 09's CNN one epoch; 11's recipe 10,000 images (its
 # steps cost ~40x more, and the speed-up settles within a few dozen of them)
-SPEED_RUNS = {"cnn": ["--model", "cnn"], "wide": ["--model", "wide", "--limit", "10000"]}
+SPEED_RUNS = {"cnn": ["--model", "cnn"], "recipe": ["--model", "recipe", "--limit", "10000"]}
 # `crash`: 11's recipe, 2 epochs of 20 steps, a checkpoint every 5, the last rank dies at 27:
 # the run resumes at step 25, mid-epoch, so it must skip the 5 batches of epoch 2 it has had
-CRASH_RUN = ["--model", "wide", "--limit", "5120", "--epochs", "2", "--checkpoint-every", "5"]
+CRASH_RUN = ["--model", "recipe", "--limit", "5120", "--epochs", "2", "--checkpoint-every", "5"]
 FAIL_AT = 27
 IDENTICAL = "weights identical on all 2 ranks: True"
 

@@ -181,6 +181,25 @@ def pick(folder: Path, pattern: str, names: list[str]) -> list[Path]:
     return [p for p in paths if not names or any(p.stem.startswith(n) for n in names)]
 
 
+def select(names: list[str], folder: Path = NOTEBOOKS, pattern="[0-9][0-9]_*.ipynb") -> list[Path]:
+    """The notebooks of ``folder`` whose names start with one of ``names`` (all if none).
+    A name that matches no notebook is an error, not an empty run that looks like a pass."""
+    paths = pick(folder, pattern, names)
+    unmatched = [n for n in names if not any(p.stem.startswith(n) for p in paths)]
+    if unmatched or not paths:
+        known = " ".join(p.stem for p in sorted(folder.glob(pattern))) or "none"
+        raise SystemExit(
+            f"no notebook in {shown(folder)}/ matches {' '.join(unmatched) or 'anything'}: "
+            f"name one by its prefix, e.g. NB=03 (there: {known})"
+        )
+    return paths
+
+
+def shown(path: Path) -> str:
+    """``path`` relative to the repository when it is inside it."""
+    return str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+
+
 def final_metrics(nb) -> str:
     text = "".join(
         o.get("text", "")
@@ -222,8 +241,8 @@ def _build_one(job: tuple[str, str, dict]) -> str:
 def build(names: list[str]) -> int:
     from tools.colab import alone, colab_like
 
+    sources = select(names, SOURCES, "[0-9][0-9]_*.py")
     export()
-    sources = pick(SOURCES, "[0-9][0-9]_*.py", names)
     with colab_like() as (env, work):
         jobs = [(str(src), str(work), env) for src in sources if not alone(src)]
         with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
@@ -236,49 +255,68 @@ def build(names: list[str]) -> int:
 
 
 # ---------------------------------------------------------------- run
-def run_one(path: str) -> tuple[str, float, float, str]:
-    """Execute one committed notebook into build/run/: (name, seconds, slowest cell, metrics),
-    with one thread (a notebook that runs alone takes more itself)."""
+RUN_OUT = ROOT / "build" / "run"  # where `make run` writes the executed copies
+
+
+def error_summary(err: Exception) -> str:
+    """One line for a notebook that raised: the cell's exception (nbclient keeps its name and
+    value), or the error itself (a timeout, a dead kernel)."""
+    if getattr(err, "ename", None):
+        return f"{err.ename}: {err.evalue}"[:300]
+    return f"{type(err).__name__}: {str(err)[:200]}"
+
+
+def failed(row: tuple) -> bool:
+    """Did this row of ``run_all`` come from a notebook that raised?"""
+    return row[3].startswith("FAILED")
+
+
+def run_one(job: tuple[str, str]) -> tuple[str, float, float, str]:
+    """Execute one notebook (``job``: its path, the folder for the executed copy), with its
+    own folder as working directory: (name, seconds, slowest cell, metrics), with one thread
+    (a notebook that runs alone takes more itself). A notebook that raises gives metrics
+    "FAILED: ..." and seconds nan."""
     from tools.colab import THREADS
 
+    path, out = job
     os.environ.update(THREADS)
     nb = nbformat.read(path, as_version=4)
     try:
-        seconds = execute(nb, NOTEBOOKS)
+        seconds = execute(nb, Path(path).parent)
         metrics = final_metrics(nb)
     except Exception as err:  # keep going: the table shows which notebook broke
-        seconds, metrics = float("nan"), f"FAILED: {type(err).__name__}: {str(err)[:200]}"
+        seconds, metrics = float("nan"), f"FAILED: {error_summary(err)}"
     slowest = max(pop_seconds(nb), default=0.0)
-    nbformat.write(nb, ROOT / "build" / "run" / Path(path).name)
+    nbformat.write(nb, Path(out) / Path(path).name)
     return Path(path).stem, seconds, slowest, metrics
 
 
-def run_all(paths: list[Path], each=None) -> tuple[list[tuple], float]:
-    """Execute notebooks side by side, one per core; call ``each(row)`` as rows come in
-    (in order). Returns the rows and the wall time."""
+def run_all(paths: list[Path], each=None, out: Path | None = None) -> tuple[list[tuple], float]:
+    """Execute notebooks side by side, one per core, into ``out`` (default RUN_OUT); call
+    ``each(row)`` as rows come in (in order). Returns the rows and the wall time."""
     from tools.colab import alone
 
-    (ROOT / "build" / "run").mkdir(parents=True, exist_ok=True)
+    out = out or RUN_OUT
+    out.mkdir(parents=True, exist_ok=True)
     start, rows = time.perf_counter(), []
     with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        for row in pool.map(run_one, [str(p) for p in paths if not alone(p)]):
+        for row in pool.map(run_one, [(str(p), str(out)) for p in paths if not alone(p)]):
             rows.append(row)
             if each:
                 each(row)
     for path in filter(alone, paths):  # by itself: it takes every core, its training is timed
         with ProcessPoolExecutor(max_workers=1) as pool:
-            rows.append(pool.submit(run_one, str(path)).result())
+            rows.append(pool.submit(run_one, (str(path), str(out))).result())
         if each:
             each(rows[-1])
     return rows, time.perf_counter() - start
 
 
-def run(names: list[str]) -> int:
-    paths = pick(NOTEBOOKS, "[0-9][0-9]_*.ipynb", names)
-    if not paths:
-        print("No notebooks in notebooks/ yet: nothing to run.")
-        return 0
-    out = ROOT / "build" / "run"
+def run(names: list[str], folder: Path = NOTEBOOKS) -> int:
+    """`make run`: execute the notebooks of ``folder`` (those ``names`` select) into RUN_OUT;
+    exit status 1 if one failed, naming it."""
+    paths = select(names, folder)
+    out = RUN_OUT
     width = max(len(p.stem) for p in paths)
     header = f"{'notebook':<{width}}  {'seconds':>7}  {'slowest cell':>12}  final metrics"
     print(header, flush=True)
@@ -287,12 +325,15 @@ def run(names: list[str]) -> int:
         name, seconds, slowest, metrics = row
         print(f"{name:<{width}}  {seconds:7.1f}  {slowest:12.1f}  {metrics}", flush=True)
 
-    rows, wall = run_all(paths, show)
+    rows, wall = run_all(paths, show, out)
     print(
         f"{'wall time':<{width}}  {wall:7.1f}  ({os.cpu_count()} side by side; "
-        f"executed copies in {out.relative_to(ROOT)}/)"
+        f"executed copies in {shown(out)}/)"
     )
-    return 1 if any(row[3].startswith("FAILED") for row in rows) else 0
+    broken = [row[0] for row in rows if failed(row)]
+    if broken:
+        print(f"FAILED: {' '.join(broken)} (the executed copies in {shown(out)}/ show where)")
+    return 1 if broken else 0
 
 
 def main(argv=None) -> int:

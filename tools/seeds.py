@@ -2,20 +2,24 @@
 
 Trains, for every seed, notebook 01/05's logistic regression, notebook 08's CNN, notebook 09's
 any-size CNN (the live stream's, with a ReLU on the class scores) and the same CNN without that
-ReLU (09's fix), two ways:
+ReLU (09's fix), three ways:
 
 - **original**: the recipe of pytorch/tutorials `nn_tutorial.py`, which the series remakes: its
   models and learning rates, batch size 64, a `DataLoader` shuffled from the global random
-  generator, `torch.manual_seed(seed)` first; one epoch, as the notebooks (the tutorial trains
-  two);
+  generator, `torch.manual_seed(seed)` first; one epoch, as the notebooks;
 - **series**: the notebooks' recipe: `seed_everything(seed)`, `get_data(..., seed=seed)` (a
   shuffle of its own), the CNNs in `channels_last` (notebook 08), `utils.training.fit`. Seed 0
-  is the run the notebooks show.
+  is the run the notebooks show;
+- **tutorial**: the tutorial exactly as it is: the original recipe for its two epochs, for the
+  two models it trains that long (the logistic regression and notebook 08's CNN). Notebook 08
+  reads it to show what the second epoch buys.
 
 Each run is one process with one thread, side by side on every core. The outcomes (validation
 loss and accuracy, seconds, classes never predicted and class-score units that never fire) go
 to ``utils/seed_spread.json``, which notebooks 08 and 09 read, with a fingerprint of the code
-that made them (a test checks it is current). Prints the two recipes side by side.
+that made them (a test checks it is current) and the CPU and torch that made them: another CPU's
+kernels move a one-epoch CNN's accuracy by up to ``utils.seeds.CPU_TOLERANCE``
+(tests/test_seeds.py retrains seed 0 of every row and checks it). Prints the recipes side by side.
 
     python tools/seeds.py [--seeds 5] [--limit N] [--out PATH]
 """
@@ -27,6 +31,7 @@ import hashlib
 import inspect
 import json
 import os
+import platform
 import statistics
 import sys
 import time
@@ -41,7 +46,7 @@ from torch.utils.data import DataLoader, TensorDataset
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from utils import loaders, models, repro, training  # noqa: E402
-from utils.seeds import SPREAD_FILE  # noqa: E402
+from utils.seeds import SPREAD_FILE, cpu_name  # noqa: E402
 
 MODELS = {  # name: (what it is, learning rate, momentum)
     "logistic": ("logistic regression (notebooks 01-07)", 0.5, 0.0),
@@ -49,8 +54,14 @@ MODELS = {  # name: (what it is, learning rate, momentum)
     "adaptive": ("CNN, AdaptiveAvgPool2d(1), ReLU on the scores (09, the stream's)", 0.1, 0.9),
     "adaptive_fixed": ("CNN, AdaptiveAvgPool2d(1), LeakyReLU on the scores (09's fix)", 0.1, 0.9),
 }
-RECIPES = ("original", "series")
-BS, EPOCHS = 64, 1  # one epoch: a CNN's training cell stays under 10 s on a 2-core CPU
+# recipe: (epochs, models). One epoch, as the notebooks train (a CNN's training cell stays under
+# 10 s on a 2-core CPU); the tutorial's own two epochs for the two models it trains that long.
+RECIPES = {
+    "original": (1, tuple(MODELS)),
+    "series": (1, tuple(MODELS)),
+    "tutorial": (2, ("logistic", "cnn")),
+}
+BS = 64
 
 
 class MnistCNN(nn.Module):
@@ -98,10 +109,10 @@ def original_loaders(train_ds, valid_ds, name):
     return train_dl, valid_dl
 
 
-def original_fit(model, opt, train_dl, valid_dl):
+def original_fit(epochs, model, opt, train_dl, valid_dl):
     """nn_tutorial.py's fit: loss_batch on every training batch, then validate (the loss; we
     add the accuracy with the series' evaluate, which computes the same loss)."""
-    for _ in range(EPOCHS):
+    for _ in range(epochs):
         model.train()
         for xb, yb in train_dl:
             loss = F.cross_entropy(model(xb), yb)
@@ -130,13 +141,14 @@ def one_run(job: tuple[str, str, int, int | None]) -> dict:
     if limit:  # smoke runs: a few batches, not a result
         train_ds, valid_ds = (TensorDataset(*ds[:limit]) for ds in (train_ds, valid_ds))
     _, lr, momentum = MODELS[name]
+    epochs = RECIPES[recipe][0]
     start = time.perf_counter()
-    if recipe == "original":
+    if recipe in ("original", "tutorial"):
         torch.manual_seed(seed)
         model = make_model(name)
         opt = optim.SGD(model.parameters(), lr=lr, momentum=momentum)
         train_dl, valid_dl = original_loaders(train_ds, valid_ds, name)
-        loss, acc = original_fit(model, opt, train_dl, valid_dl)
+        loss, acc = original_fit(epochs, model, opt, train_dl, valid_dl)
     else:
         repro.seed_everything(seed)
         train_dl, valid_dl = loaders.get_data(train_ds, valid_ds, BS, seed=seed)
@@ -146,7 +158,7 @@ def one_run(job: tuple[str, str, int, int | None]) -> dict:
             )
         model = make_model(name).to(memory_format=torch.channels_last)  # 4-D weights only
         opt = optim.SGD(model.parameters(), lr=lr, momentum=momentum)
-        history = training.fit(EPOCHS, model, F.cross_entropy, opt, train_dl, valid_dl)
+        history = training.fit(epochs, model, F.cross_entropy, opt, train_dl, valid_dl)
         loss, acc = history["valid_loss"][-1], history["valid_acc"][-1]
     seconds = time.perf_counter() - start
     never, dead = silent_classes(model, name, valid_dl)
@@ -192,18 +204,19 @@ def spread(values: list[float]) -> str:
 def table(runs: list[dict]) -> str:
     """Min–median–max per recipe and model, the recipes side by side."""
     lines = [
-        f"{'model':<66} {'recipe':<8} {'valid loss min–med–max':>22}  "
+        f"{'model':<66} {'recipe':<14} {'valid loss min–med–max':>22}  "
         f"{'accuracy min–med–max':>22}  {'seconds':>11}  collapsed"
     ]
     for name, (what, _, _) in MODELS.items():
         for recipe in RECIPES:
+            label = f"{recipe}, {RECIPES[recipe][0]} ep"
             rs = [r for r in runs if r["model"] == name and r["recipe"] == recipe]
             if not rs:
                 continue
             secs = [r["seconds"] for r in rs]
             collapsed = sum(bool(r["never_predicted"]) for r in rs)
             lines.append(
-                f"{what:<66} {recipe:<8} {spread([r['valid_loss'] for r in rs]):>22}  "
+                f"{what:<66} {label:<14} {spread([r['valid_loss'] for r in rs]):>22}  "
                 f"{spread([r['valid_acc'] for r in rs]):>22}  "
                 f"{min(secs):4.1f}–{max(secs):4.1f} s  {collapsed} of {len(rs)}"
             )
@@ -224,22 +237,27 @@ def main(argv=None) -> int:
     jobs = [
         (recipe, name, seed, args.limit)
         for seed in range(args.seeds)
-        for name in MODELS
-        for recipe in RECIPES
+        for recipe, (_, names) in RECIPES.items()
+        for name in names
     ]
-    jobs.sort(key=lambda j: j[1] == "logistic")  # long runs first: the pool ends together
+    # long runs first (two epochs, then the CNNs), so the pool's workers end together
+    jobs.sort(key=lambda j: (j[1] == "logistic", -RECIPES[j[0]][0]))
     start = time.perf_counter()
     with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         runs = list(pool.map(one_run, jobs))
     runs.sort(key=lambda r: (r["model"], r["recipe"], r["seed"]))
     result = {
-        "what": "validation outcomes over seeds, 50,000/10,000 split, batch 64, 1 epoch; "
-        "made by `make seeds` (tools/seeds.py)",
+        "what": "validation outcomes over seeds, 50,000/10,000 split, batch 64, 1 epoch "
+        "(recipe 'tutorial': 2); made by `make seeds` (tools/seeds.py)",
         "fingerprint": fingerprint(),
         "torch": torch.__version__,
+        "cpu": cpu_name(),
         "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+        "cores": os.cpu_count(),
+        "machine": platform.machine(),
         "limit": args.limit,
         "models": {name: what for name, (what, _, _) in MODELS.items()},
+        "recipes": {recipe: {"epochs": e, "models": list(m)} for recipe, (e, m) in RECIPES.items()},
         "runs": runs,
     }
     tmp = args.out.with_suffix(".tmp")

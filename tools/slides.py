@@ -52,18 +52,18 @@ def refresh_vendor() -> None:
         shutil.copy(SLIDES / "node_modules" / src, VENDOR / dest)
 
 
-def vendor() -> None:
-    """Copy the vendored JavaScript, CSS and fonts into build/slides/lib."""
+def vendor(out: Path = OUT) -> None:
+    """Copy the vendored JavaScript, CSS and fonts into build/slides/lib (or ``out``/lib)."""
     missing = [d for d in VENDORED.values() if not (VENDOR / d).is_file()]
     if missing:
         raise SystemExit(
             f"slides/vendor/ lacks {', '.join(missing)}: restore it with `git checkout "
             "slides/vendor` (or re-fetch with `python tools/slides.py --refresh-vendor`)"
         )
-    shutil.copytree(VENDOR, OUT / "lib", dirs_exist_ok=True)
+    shutil.copytree(VENDOR, out / "lib", dirs_exist_ok=True)
 
 
-def export(path: Path) -> Path:
+def export(path: Path, out: Path = OUT) -> Path:
     exporter = SlidesExporter(
         template_file=str(SLIDES / "deck.html.j2"),
         extra_template_basedirs=[str(SLIDES)],
@@ -75,7 +75,7 @@ def export(path: Path) -> Path:
     nb = nbformat.read(path, as_version=4)
     nb.metadata["title"] = f"{path.stem[:2]} · {title(path)} · torch.nn, really"  # <title>
     body, _ = exporter.from_notebook_node(nb)
-    dest = OUT / f"{path.stem}.slides.html"
+    dest = out / f"{path.stem}.slides.html"
     dest.write_text(body, encoding="utf-8")
     return dest
 
@@ -102,14 +102,19 @@ overview; S opens speaker notes.</p><ol start="0">
     return dest
 
 
+def build(notebooks: list[Path], out: Path = OUT) -> list[Path]:
+    """The decks of ``notebooks`` in ``out``, with what they load; their paths."""
+    out.mkdir(parents=True, exist_ok=True)
+    vendor(out)
+    shutil.copy(SLIDES / "deck.css", out / "deck.css")
+    return [export(nb, out) for nb in notebooks]
+
+
 def main() -> int:
     if "--refresh-vendor" in sys.argv[1:]:
         refresh_vendor()
     notebooks = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-    OUT.mkdir(parents=True, exist_ok=True)
-    vendor()
-    shutil.copy(SLIDES / "deck.css", OUT / "deck.css")
-    decks = [export(nb) for nb in notebooks]
+    decks = build(notebooks)
     print(
         f"{len(decks)} decks in {OUT.relative_to(ROOT)}/; "
         f"open {index(decks, notebooks).relative_to(ROOT)}"

@@ -9,7 +9,7 @@ data       MNIST: download from mirrors, verify, parse IDX            (notebook 
 training*  evaluate, loss_batch, check_setup, fit with hooks          (notebooks 02, 07)
 loaders*   mnist_datasets, get_data, WrappedDataLoader, DeviceBatches (notebooks 05-10)
 tracking*  Weights & Biases online or offline; log_dict, fit_and_log  (notebooks 06-07)
-models*    Lambda, flatten, the any-size CNN (09), the wide CNN (11)  (notebooks 09, 11)
+models*    Lambda, flatten, the any-size CNN (09), the recipe CNN (11)  (notebooks 09, 11)
 device*    get_device                                                 (notebook 10)
 profiling  the profiler over a bounded window of steps; its table    (notebook 10)
 ddp        09's and 11's training under DDP: torchrun, checkpoints   (notebook 12)

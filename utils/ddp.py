@@ -2,7 +2,7 @@
 started by torchrun, on CPU with the gloo backend (notebook 12).
 
     torchrun --standalone --nproc-per-node 2 -m utils.ddp --model cnn    # 09's CNN
-    torchrun --standalone --nproc-per-node 2 -m utils.ddp --model wide   # 11's recipe
+    torchrun --standalone --nproc-per-node 2 -m utils.ddp --model recipe # 11's recipe
 
 Each rank trains on its own shard of every epoch (DistributedSampler), DDP averages the
 gradients across ranks after each backward pass, validation sums are reduced across ranks,
@@ -48,17 +48,18 @@ from torch.nn.parallel import DistributedDataParallel as DDP
 from torch.utils.data import DataLoader, DistributedSampler, Subset
 
 from .loaders import WrappedDataLoader, mnist_datasets, to_images
-from .models import mnist_cnn, wide_cnn
+from .models import mnist_cnn, recipe_cnn
 from .repro import seed_everything
 from .training import loss_batch
 
 LAUNCH = "torchrun --standalone --nproc-per-node 2 -m utils.ddp"
 LOGGED_STEPS = (1, 10, 100)  # and the last step: where rank 0 prints the global batch's loss
 # The two recipes: 09's CNN with SGD, and 11's (batch norm, AdamW, one cycle; without 11's
-# random shifts and label smoothing, which change the images and targets, not a step's cost)
+# random shifts and label smoothing: the shifts add a little work to each step, but nothing
+# DDP exchanges, which is the same with or without them)
 RECIPES = {
     "cnn": {"bs": 64, "lr": 0.1},
-    "wide": {"bs": 256, "lr": 1e-2},
+    "recipe": {"bs": 256, "lr": 1e-2},
 }
 
 
@@ -157,7 +158,7 @@ def recipe(name: str, lr: float, total_steps: int):
     if name == "cnn":
         model = mnist_cnn()
         return model, optim.SGD(model.parameters(), lr=lr, momentum=0.9), None
-    model = wide_cnn(norm=True).to(memory_format=torch.channels_last)  # as in notebook 11
+    model = recipe_cnn(norm=True).to(memory_format=torch.channels_last)  # as in notebook 11
     opt = optim.AdamW(model.parameters(), lr=lr, weight_decay=0.05)
     sched = optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=total_steps, pct_start=0.15)
     return model, opt, sched
@@ -341,7 +342,8 @@ def command(nproc: int, *args: str, nnodes: int = 1, endpoint=None,
     """The torchrun command for this script: ``--standalone`` on one machine, or, with
     ``endpoint`` ("host:port" every node can reach), one of ``nnodes`` nodes meeting at a
     c10d rendezvous there: the same command on every node (the rendezvous numbers the nodes
-    as they join, so no ``--node-rank``: that is for ``--rdzv-backend static``)."""
+    itself, in sorted order of their addresses, so no ``--node-rank``: that is for
+    ``--rdzv-backend static``)."""
     cmd = [sys.executable, "-m", "torch.distributed.run", f"--nproc-per-node={nproc}"]
     if endpoint is None:
         cmd.append("--standalone")
@@ -417,8 +419,8 @@ def torchrun(nproc: int, *args: str, max_restarts: int = 0, timeout: float = 900
 
 def torchrun_nodes(nnodes: int, *args: str, endpoint: str, timeout: float = 900) -> list[str]:
     """``nnodes`` torchrun launches at once, one process each, as if on ``nnodes`` machines
-    meeting at ``endpoint``; return what each printed. The rendezvous numbers the ranks in
-    the order the nodes join: whichever node holds rank 0 does the talking."""
+    meeting at ``endpoint``; return what each printed. The rendezvous numbers the nodes (by
+    host name, then process id): whichever node holds rank 0 does the talking."""
     cmd = command(1, *args, nnodes=nnodes, endpoint=endpoint)
     done = _run_together([cmd] * nnodes, timeout)
     for i, d in enumerate(done):  # the node that failed first, not one stopped because of it

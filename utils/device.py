@@ -7,7 +7,7 @@ import torch
 
 # from notebooks/src/10_gpu.py
 def get_device():
-    """CUDA if there is an NVIDIA GPU, else Apple's MPS, else the CPU."""
+    """CUDA (an NVIDIA GPU, or an AMD one with a ROCm build), else Apple's MPS, else the CPU."""
     if torch.cuda.is_available():
         return torch.device("cuda")
     if torch.backends.mps.is_available():

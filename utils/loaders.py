@@ -55,8 +55,7 @@ def to_device(device, non_blocking=False):
 
 # from notebooks/src/10_gpu.py
 class DeviceBatches:
-    """Batches of tensors already on ``device``: no host-to-device copy per batch. Shuffled,
-    ``x[idx]`` gathers (copies) each batch on the device; in order, each is a slice (a view)."""
+    """Batches of tensors already on ``device``: no host-to-device copy, no collating."""
 
     def __init__(self, x, y, batch_size, device, shuffle=False, seed=0):
         self.x, self.y = x.to(device), y.to(device)

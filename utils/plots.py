@@ -1,11 +1,33 @@
-"""The pictures the series draws more than once, in one slide style.
+"""The pictures the series draws more than once, in one slide style, each with its alt text.
 
 Importing this module sets matplotlib's style for slides: text large enough to read from the
-back of a room (13 pt, about 18 px on a 1280×720 slide at 100 dpi).
+back of a room (13 pt, about 18 px on a 1280×720 slide at 100 dpi), and one colour-blind-safe
+palette for every plot (``PALETTE``).
+
+Every figure goes through ``show(fig, alt)``: the PNG carries ``alt`` as its alt text (output
+metadata ``image/png.alt``, which the static decks write into ``<img alt>``), and the output's
+``text/plain`` is the same text. nbval ignores PNGs but compares ``text/plain``, so the numbers
+a figure plots are checked like any printed number (tests/nbval_numbers.py). Each alt text is
+made from the plotted data: what a learner who cannot see the picture needs from it.
 """
+
+import base64
+import io
 
 import matplotlib.pyplot as plt
 import numpy as np
+from cycler import cycler
+
+# Petroff's colour-blind-safe cycle (matplotlib's "petroff10" style, chosen for distinctness
+# under simulated colour-vision deficiencies), keeping the six colours with at least 3:1 contrast
+# on white (WCAG 2.2 for lines and marks), in its order. Its light grey, yellow, sand and pale
+# cyan (1.6-2.6:1) are left out. Okabe & Ito's set did worse here: blue and bluish green come
+# within 13 CAM02-UCS units of each other under tritanopia. tests/test_plots.py checks both.
+PALETTE = ["#3f90da", "#bd1f01", "#832db6", "#a96b59", "#e76300", "#717581"]
+# ...and series differ in more than colour: each colour of the cycle has its own line style
+LINESTYLES = ["-", "--", "-.", ":", (0, (5, 1, 1, 1)), (0, (3, 1, 1, 1, 1, 1))]
+# Image grids and matrices: perceptually uniform, readable in grey and with any colour vision.
+MATRIX_CMAP = "cividis"
 
 SLIDE_STYLE = {
     "font.size": 13,
@@ -17,20 +39,91 @@ SLIDE_STYLE = {
     "figure.dpi": 100,
     "axes.spines.top": False,
     "axes.spines.right": False,
+    "axes.prop_cycle": cycler(color=PALETTE, linestyle=LINESTYLES),
+    "image.cmap": MATRIX_CMAP,
 }
 plt.rcParams.update(SLIDE_STYLE)
 
 
+def figure_output(fig, alt: str):
+    """The notebook output of ``fig``: (data, metadata) with the PNG, its alt text, and the
+    alt text again as ``text/plain``. Raises if ``alt`` says nothing."""
+    alt = str(alt).strip()
+    if not alt:
+        raise ValueError("show(fig, alt): alt must say what the figure shows (it is empty)")
+    png = io.BytesIO()
+    fig.savefig(png, format="png", bbox_inches="tight")  # as the inline backend draws it
+    plt.close(fig)  # displayed once, here, not again by the inline backend at the cell's end
+    return (
+        {"image/png": base64.b64encode(png.getvalue()).decode("ascii"), "text/plain": alt},
+        {"image/png": {"alt": alt}},
+    )
+
+
+class Picture:
+    """A PNG with its alt text, shown as a cell's result; its ``repr`` is the alt text."""
+
+    def __init__(self, png: bytes, alt: str):
+        if not alt.strip():
+            raise ValueError("a picture needs alt text that says what it shows")
+        self.data, self.alt, self.format = png, alt.strip(), "png"
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        data = {"image/png": base64.b64encode(self.data).decode("ascii"), "text/plain": self.alt}
+        return data, {"image/png": {"alt": self.alt}}
+
+    def __repr__(self):
+        return self.alt
+
+
+def picture(image, alt: str) -> Picture:
+    """A PIL image as a cell's result, with ``alt`` as its alt text (and its text form)."""
+    png = io.BytesIO()
+    image.save(png, format="PNG")
+    return Picture(png.getvalue(), alt)
+
+
+def show(fig, alt: str) -> None:
+    """Display ``fig`` now, with ``alt`` as its alt text and its text form; close it.
+
+    Outside a notebook (a script, a test) only the alt text is printed."""
+    from IPython import get_ipython
+    from IPython.display import display
+
+    data, metadata = figure_output(fig, alt)
+    if get_ipython() is None:
+        print(data["text/plain"])
+    else:
+        display(data, raw=True, metadata=metadata)
+
+
+def fmt(x: float) -> str:
+    """A plotted number in alt text: 4 significant digits with a decimal point, so that the
+    tests compare it as a float within its tolerance (1e-05 would be compared as text)."""
+    x = float(x)
+    if x == 0:
+        return "0.0"
+    if not 1e-3 <= abs(x) < 1e5:
+        return f"{x:.3e}"
+    return f"{x:.{max(1, 3 - int(np.floor(np.log10(abs(x)))))}f}"
+
+
 def show_digits(images, labels=None, nrows=3, ncols=8, size=1.1):
-    """A grid of the first ``nrows * ncols`` images (flat 784 or 28x28), titled by label."""
+    """A grid of the first ``nrows * ncols`` images (flat 784 or 28x28), titled by label.
+
+    Ink is drawn black on white (``gray_r``): the picture of a digit on paper, 21:1 between
+    full ink and background; the pixel values are not read off, so no colour bar."""
     fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * size, nrows * size * 1.2))
+    titles = []
     for i, ax in enumerate(np.ravel(axes)):
-        ax.imshow(np.asarray(images[i]).reshape(28, 28), cmap="gray_r")
+        ax.imshow(np.asarray(images[i]).reshape(28, 28), cmap="gray_r", vmin=0, vmax=1)
         if labels is not None:  # digits, or any text (e.g. "7 (2)")
-            ax.set_title(labels[i] if isinstance(labels[i], str) else int(labels[i]))
+            titles.append(labels[i] if isinstance(labels[i], str) else str(int(labels[i])))
+            ax.set_title(titles[-1])
         ax.axis("off")
     fig.tight_layout()
-    plt.show()  # display now and close, so the figure appears exactly once
+    alt = f"{nrows * ncols} handwritten digits in {nrows} rows of {ncols}"
+    show(fig, alt + (f", titled: {', '.join(titles)}." if titles else ", untitled."))
 
 
 def plot_history(history, ax=None, smooth=50, epochs=None):
@@ -38,7 +131,8 @@ def plot_history(history, ax=None, smooth=50, epochs=None):
     epochs counted from 1: the end of the first epoch is at 1, where "after epoch 1" is drawn.
 
     ``epochs``: how many epochs the training losses span, if not one per validation loss
-    (e.g. a validation loss logged only after the last of 2 epochs).
+    (e.g. a validation loss logged only after the last of 2 epochs). Given ``ax``, it draws
+    there and returns the alt text, for the caller's ``show``.
     """
     train = np.asarray(history["train_loss"])
     valid = history["valid_loss"]
@@ -46,64 +140,118 @@ def plot_history(history, ax=None, smooth=50, epochs=None):
     standalone = ax is None
     ax = ax or plt.subplots(figsize=(8, 3.4))[1]
     at = np.arange(1, len(train) + 1) * epochs / len(train)  # where each step ends, in epochs
-    ax.plot(at, train, color="tab:blue", alpha=0.25, lw=0.8)
+    ax.plot(at, train, color=PALETTE[0], ls="-", alpha=0.3, lw=0.8)  # context: the noise
     if len(train) >= smooth:
         kernel = np.ones(smooth) / smooth
-        ax.plot(
-            at[smooth - 1 :],
-            np.convolve(train, kernel, "valid"),
-            color="tab:blue",
-            label=f"train loss ({smooth}-step mean)",
-        )
+        shown, what = np.convolve(train, kernel, "valid"), f"train loss ({smooth}-step mean)"
+        ax.plot(at[smooth - 1 :], shown, color=PALETTE[0], ls="-", label=what)
+    else:
+        shown, what = train, "train loss"
     after = np.arange(epochs - len(valid) + 1, epochs + 1)  # the last len(valid) epochs
-    ax.plot(after, valid, "o-", color="tab:orange", label="validation loss")
+    ax.plot(after, valid, "o--", color=PALETTE[1], ms=7, label="validation loss")
     ax.set(xlabel="epoch", ylabel="cross-entropy loss", xlim=(0, epochs), xticks=range(epochs + 1))
     ax.legend()
-    if standalone:
-        plt.show()
+    alt = "\n".join(
+        [
+            f"Line chart of cross-entropy loss against epoch, 0 to {epochs}:",
+            f"{what}, solid, over {len(train)} steps: from {fmt(shown[0])} to {fmt(shown[-1])}"
+            f" (lowest {fmt(shown.min())});",
+            f"validation loss, dashed with dots, after epoch {', '.join(map(str, after))}: "
+            f"{', '.join(fmt(v) for v in valid)}.",
+        ]
+    )
+    if not standalone:
+        return alt
+    show(ax.figure, alt)
 
 
 def plot_logged_histograms(records, key):
     """Histograms that ``wandb.watch`` logged (``key`` e.g. "gradients/weight"), side by side."""
     fig, axes = plt.subplots(1, len(records), figsize=(4 * len(records), 3.2), squeeze=False)
+    what = key.split("/")[0][:-1]  # "gradient"
+    lines = [f"Histograms of the logged {key}, one per step, side by side:"]
     for ax, rec in zip(axes[0], records):
         bins, values = np.asarray(rec[f"{key}.bins"]), np.asarray(rec[f"{key}.values"])
-        ax.bar(bins[:-1], values, width=np.diff(bins), align="edge", color="tab:blue")
-        ax.set(
-            title=f"step {rec['_step']}", xlabel=key.split("/")[0][:-1] + " value", ylabel="count"
+        ax.bar(bins[:-1], values, width=np.diff(bins), align="edge", color=PALETTE[0])
+        ax.set(title=f"step {rec['_step']}", xlabel=what + " value", ylabel="count")
+        top = int(np.argmax(values))
+        lines.append(
+            f"step {rec['_step']}: {int(values.sum())} values in {len(values)} bins from "
+            f"{fmt(bins[0])} to {fmt(bins[-1])}; the tallest bin, {fmt(bins[top])} to "
+            f"{fmt(bins[top + 1])}, holds {int(values[top])};"
         )
     fig.tight_layout()
-    plt.show()
+    lines[-1] = lines[-1][:-1] + "."
+    show(fig, "\n".join(lines))
 
 
 def plot_confusion(preds, targets, classes=10):
-    """How often each true digit (row) was predicted as each digit (column); the diagonal is
-    dimmed so that the mistakes stand out."""
+    """How often each true digit (row) was predicted as each digit (column). The diagonal (the
+    right answers) is left uncoloured, so that the colour scale and the eye go to the
+    mistakes; every cell has its count written in it."""
     counts = np.zeros((classes, classes), dtype=int)
     np.add.at(counts, (np.asarray(targets), np.asarray(preds)), 1)
-    shown = counts.astype(float)
-    np.fill_diagonal(shown, 0)
-    fig, ax = plt.subplots(figsize=(4.6, 3.7))
-    ax.imshow(shown, cmap="Reds")
+    mistakes = np.ma.masked_array(counts, mask=np.eye(classes, dtype=bool))
+    fig, ax = plt.subplots(figsize=(5.4, 3.9))
+    cmap = plt.get_cmap(MATRIX_CMAP).with_extremes(bad="white")
+    image = ax.imshow(mistakes, cmap=cmap, vmin=0)
+    fig.colorbar(image, ax=ax, label="times, off the diagonal")
     for (t, p), n in np.ndenumerate(counts):
-        if n:
+        if n:  # dark text on light cells, light on dark: 4.5:1 or more either way
+            light = t != p and image.norm(n) < 0.55
             ax.text(
-                p, t, n, ha="center", va="center", fontsize=11, color="grey" if t == p else "black"
+                p, t, n, ha="center", va="center", fontsize=11, color="white" if light else "black"
             )
     ax.set(xticks=range(classes), yticks=range(classes), xlabel="predicted", ylabel="true")
     fig.tight_layout()
-    plt.show()
+    total, right = int(counts.sum()), int(np.trace(counts))
+    off = [(int(n), t, p) for (t, p), n in np.ndenumerate(counts) if t != p and n]
+    worst = sorted(off, key=lambda c: (-c[0], c[1], c[2]))[:3]
+    show(
+        fig,
+        "\n".join(
+            [
+                f"Confusion matrix of {total} digits, true digit (rows) by predicted (columns):",
+                f"read correctly (the diagonal): {right} of {total};",
+                "most frequent mistakes, true as predicted: "
+                + ", ".join(
+                    f"{t} as {p} {n} times" if n > 1 else f"{t} as {p} once" for n, t, p in worst
+                )
+                + ".",
+            ]
+        ),
+    )
+
+
+def _graph_alt(tensor, params) -> str:
+    """What the autograd graph shows, walked from ``tensor.grad_fn`` as torchviz draws it."""
+    names = {id(p): name for name, p in params.items()}
+    ops, leaves, seen, todo = [], [], set(), [tensor.grad_fn]
+    while todo:
+        fn = todo.pop(0)
+        if fn is None or fn in seen:
+            continue
+        seen.add(fn)
+        if hasattr(fn, "variable"):  # AccumulateGrad: where a parameter's gradient lands
+            v = fn.variable
+            leaves.append(f"{names.get(id(v), 'a tensor')} {tuple(v.shape)}")
+        else:
+            ops.append(type(fn).__name__)
+        todo += [f for f, _ in fn.next_functions]
+    return (
+        f"Autograd graph of a result of shape {tuple(tensor.shape)}, top to bottom: "
+        f"parameters {' and '.join(leaves)}; operations from the result back: {', '.join(ops)}."
+    )
 
 
 def autograd_graph(tensor, params):
     """torchviz's drawing of how ``tensor`` was computed, as a PNG (shown by every notebook
-    viewer and deck, trusted or not), top to bottom so its labels stay legible on a slide.
+    viewer and deck, trusted or not), top to bottom so its labels stay legible on a slide, with
+    alt text naming its operations and parameters.
 
     Needs the torchviz package and Graphviz's ``dot`` program; without either, it says in one
     line how to install it and returns None, so the notebook runs on.
     """
-    from IPython.display import Image
-
     try:
         import graphviz
         from torchviz import make_dot
@@ -114,7 +262,7 @@ def autograd_graph(tensor, params):
     graph.graph_attr.update(rankdir="TB", dpi="72", nodesep="0.15", ranksep="0.2")
     graph.node_attr.update(fontsize="16", height="0.3")
     try:
-        return Image(graph.pipe(format="png"))
+        return Picture(graph.pipe(format="png"), _graph_alt(tensor, params))
     except graphviz.ExecutableNotFound:
         print(
             "(The graph needs Graphviz's `dot`: apt-get install graphviz, brew install "

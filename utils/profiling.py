@@ -1,8 +1,10 @@
-"""Where an epoch's time goes: torch.profiler over a bounded window of steps (notebook 10)."""
+"""Where an epoch's time goes: torch.profiler over a bounded window of steps (notebook 10),
+read through its public ``key_averages()``; and a plain timer for training steps (notebook 08)."""
 
 import contextlib
 import os
 import sys
+import time
 
 import torch
 from torch.profiler import ProfilerActivity, profile, record_function, schedule
@@ -30,7 +32,7 @@ def quiet_native_stderr():
         os.close(saved)
 
 
-def profile_steps(model, loss_func, opt, batches, device, steps=150, warmup=20):
+def profile_steps(model, loss_func, opt, batches, device, steps=50, warmup=20):
     """Train ``warmup + steps`` steps (the model in training mode); profile the last ``steps``."""
     cuda = device.type == "cuda"
     activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if cuda else [])
@@ -48,60 +50,28 @@ def profile_steps(model, loss_func, opt, batches, device, steps=150, warmup=20):
     return prof
 
 
-def event_tree(prof):
-    """The recorded window as the profiler's own tree of CPU events: one root per step
-    ("ProfilerStep#N"), our two labels inside it, the operators inside those.
+def range_stats(prof) -> dict[str, list[int]]:
+    """``{name: [calls, total ns, self ns]}`` for every event of the window, from the profiler's
+    public ``prof.key_averages()`` (the numbers its ``.table()`` prints), kept on ``prof``.
 
-    The tree is built in C++ when the window ends, so reading it is quick. The public
-    ``prof.events()`` / ``key_averages()`` first build a Python object for every event and
-    take seconds per window (13.9 s for notebook 10's four windows on a slow CPU).
+    ``key_averages()`` first builds a Python object for every recorded event: seconds for a
+    window of a few dozen CNN steps, far more for a whole epoch. Profile a bounded window
+    (``profile_steps``), and read it once.
     """
-    return prof.profiler.kineto_results.experimental_event_tree()
+    cached = getattr(prof, "_range_stats", None)
+    if cached is None:
+        cached = prof._range_stats = {
+            e.key: [e.count, round(e.cpu_time_total * 1e3), round(e.self_cpu_time_total * 1e3)]
+            for e in prof.key_averages()  # times in microseconds
+            if not e.key.startswith("ProfilerStep#")
+        }
+    return cached
 
 
 def label_stats(prof) -> dict[str, list[int]]:
-    """``{label: [calls, total ns]}`` for our two labelled ranges, read from the steps' roots."""
-    stats = {label: [0, 0] for label in LABELS}
-    for step in event_tree(prof):
-        for node in step.children if step.name.startswith("ProfilerStep#") else [step]:
-            if node.name in stats:
-                stats[node.name][0] += 1
-                stats[node.name][1] += node.duration_time_ns
-    return stats
-
-
-def range_stats(prof) -> dict[str, list[int]]:
-    """``{name: [calls, total ns, self ns]}`` for every event of the window, kept on ``prof``.
-
-    The numbers are ``key_averages()``'s: self time is an event's time minus that of the events
-    directly inside it, and an event whose only child has its own name (an operator calling
-    another overload of itself) counts once.
-    """
-    cached = getattr(prof, "_range_stats", None)
-    if cached is not None:
-        return cached
-    stats = {}
-
-    def visit(node):  # -> (name, duration, time inside), after adding node to stats
-        name, duration, children = node.name, node.duration_time_ns, node.children
-        inside, child = 0, None
-        for child in map(visit, children):
-            inside += child[1]
-        if len(children) == 1 and child[0] == name:  # f calling f: count it once
-            _, child_duration, inside = child
-            stats[name][0] -= 1
-            stats[name][1] -= child_duration
-            stats[name][2] -= child_duration - inside
-        totals = stats.setdefault(name, [0, 0, 0])
-        totals[0] += 1
-        totals[1] += duration
-        totals[2] += duration - inside
-        return name, duration, inside
-
-    for root in event_tree(prof):
-        visit(root)
-    prof._range_stats = {k: v for k, v in stats.items() if not k.startswith("ProfilerStep#")}
-    return prof._range_stats
+    """``{label: [calls, total ns]}`` for our two labelled ranges."""
+    stats = range_stats(prof)
+    return {label: stats.get(label, [0, 0, 0])[:2] for label in LABELS}
 
 
 def label_calls(prof) -> dict[str, int]:
@@ -124,3 +94,13 @@ def top_table(prof, rows=5) -> str:
         calls, total, self_ns = stats[key]
         lines.append(f"{key[:28]:<28} {calls:>6} {self_ns / 1e6:>8.1f} {total / 1e6:>9.1f}")
     return "\n".join(lines)
+
+
+def time_steps(model, loss_func, opt, batches, warmup=5) -> float:
+    """Seconds for the training steps on ``batches``, after the first ``warmup`` of them (the
+    first steps pay one-off costs: memory, kernel choice)."""
+    for i, (xb, yb) in enumerate(batches):
+        if i == warmup:
+            start = time.perf_counter()
+        loss_batch(model, loss_func, xb, yb, opt)
+    return time.perf_counter() - start

@@ -5,10 +5,28 @@ and compare models on spreads ("better on 5 of 5 seeds"), not on one draw.
 """
 
 import json
+import platform
 import statistics
 from pathlib import Path
 
 SPREAD_FILE = Path(__file__).with_name("seed_spread.json")
+
+# How far one seed's validation accuracy (and loss) may move on another CPU: its kernels change
+# the last bits, and SGD with momentum grows them over an epoch. `make seeds` on an AVX-512 CPU
+# moved per-seed accuracies of the one-epoch CNNs by up to 0.03 from the AVX2 table; 08's loss
+# moved about 3x as far as its accuracy under other kernels (0.2805-0.3195 vs 0.9026-0.9145).
+CPU_TOLERANCE = {"valid_acc": 0.03, "valid_loss": 0.1}
+
+
+def cpu_name() -> str:
+    """This machine's CPU as the OS names it ("AMD EPYC"), else its architecture."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:  # not Linux
+        pass
+    return platform.processor() or platform.machine()
 
 
 def load_spread(path=SPREAD_FILE) -> dict:
@@ -34,29 +52,53 @@ def wins(a, b) -> int:
     return sum(x > y for x, y in zip(a, b))
 
 
+def made_on(spread: dict) -> str:
+    """The machine that made the table: its numbers are that CPU's, and yours may differ."""
+    cpu = spread.get("cpu", "a CPU not recorded")
+    return f"{cpu} ({spread['cpu_capability']}), torch {spread['torch']}"
+
+
 def plot_spread(spread: dict, models: dict, this_run: dict | None = None, key="valid_acc"):
     """One dot per seed for each model (``models``: {name in the file: label}), and this
-    notebook's own run as a ring: one draw among the others."""
+    notebook's own run as a ring: one draw among the others. Shown with alt text that gives
+    each model's range over the seeds and this run's value."""
     import matplotlib.pyplot as plt
 
-    from . import plots  # noqa: F401  (the slide style)
+    from .plots import PALETTE, fmt, show
 
+    what = {"valid_acc": "validation accuracy", "valid_loss": "validation loss"}[key]
     fig, ax = plt.subplots(figsize=(7, 0.8 + 0.7 * len(models)))
-    for row, name in enumerate(models):
+    alt = [f"Dot plot of {what}, one row per model, one dot per seed:"]
+    for row, (name, label) in enumerate(models.items()):
         values = outcomes(spread, name, key=key)
-        ax.plot(values, [row] * len(values), "o", alpha=0.6, label="a seed" if row == 0 else None)
+        ax.plot(
+            values,
+            [row] * len(values),
+            "o",
+            color=PALETTE[0],
+            alpha=0.7,
+            ls="none",
+            label="a seed" if row == 0 else None,
+        )
+        alt.append(f"{label}: {len(values)} seeds from {fmt(min(values))} to {fmt(max(values))}")
         if this_run and name in this_run:
             ax.plot(
                 this_run[name],
                 row,
                 "o",
                 mfc="none",
-                mec="k",
+                mec="black",
+                mew=2,
                 ms=14,
+                ls="none",
                 label="this notebook's run" if row == 0 else None,
             )
+            alt[-1] += f"; this notebook's run, a ring, {fmt(this_run[name])}"
+        alt[-1] += ";"
+    alt[-1] = alt[-1][:-1] + "."
     ax.set_yticks(range(len(models)), list(models.values()))
     ax.set_ylim(-0.6, len(models) - 0.4)
-    ax.set_xlabel({"valid_acc": "validation accuracy", "valid_loss": "validation loss"}[key])
+    ax.set_xlabel(what)
     ax.legend(loc="lower left", fontsize="small")
-    fig.tight_layout()  # returns nothing: a notebook shows the figure, not an Axes repr
+    fig.tight_layout()
+    show(fig, "\n".join(alt))  # returns nothing: a notebook shows the figure, not an Axes repr

@@ -1,18 +1,20 @@
 # %% [markdown] slide_type="slide"
 # # torch.nn, really · 00 · The data
 #
-# We build a digit classifier from raw tensors, then refactor it, one PyTorch feature at a
-# time, until we have clean `torch.nn` code — and we watch the loss go down at every step.
+# A digit classifier from raw tensors, refactored one PyTorch feature at a time into clean
+# `torch.nn` code; the loss goes down at every step.
 #
-# **This notebook:** get MNIST with `pathlib` and `requests`, look at it, make tensors.
-# *About 10 minutes. Needs nothing but the setup cell above.*
+# **This notebook:** MNIST with `pathlib` and `requests`; tensors.
+# *About 10 minutes.*
 #
-# <small>After *What is torch.nn really?* by Jeremy Howard (fast.ai), with Rachel Thomas and
-# Francisco Ingham, in the PyTorch tutorials; and its Weights & Biases live stream.</small>
+# <small>After the PyTorch tutorial *What is torch.nn really?* by Jeremy Howard (fast.ai),
+# and its Weights & Biases live stream.</small>
 
 # %% [markdown] slide_type="notes"
-# Credit the original tutorial and the stream out loud. The promise of the series: every
-# refactor keeps the loss going down, and the code gets shorter. ~1 min.
+# Credit the original tutorial (Jeremy Howard, with thanks to Rachel Thomas and Francisco
+# Ingham) and the stream out loud. The promise of the series: every refactor keeps the loss
+# going down, and the code gets shorter. The notebook needs nothing but the setup cell at its
+# top. ~1 min.
 
 # %% [markdown] slide_type="subslide"
 # ## The plan
@@ -25,11 +27,14 @@ from utils.roadmap import roadmap
 roadmap(0)
 
 # %% [markdown] slide_type="subslide"
-# ## Which PyTorch, on which CPU
+# ## Aside: which PyTorch, on which CPU
 #
-# The CPU picks the kernels, and the kernels pick the last bits of every sum. Training a CNN
-# grows those bits into the third digit (notebook 08), so if your numbers differ from these
-# notebooks', this line says why.
+# Your CPU decides which kernels PyTorch runs, and the kernels decide the last bits of every
+# sum. Training a CNN (notebooks 08–12) can grow those bits into differences you see in the
+# printed loss and accuracy. If your numbers differ from the stored ones, this line says why.
+
+# %% [markdown] slide_type="notes"
+# An aside a presenter may skip: it matters only when someone's numbers differ from the slides.
 
 # %% tags=["nbval-ignore-output"]
 # Output ignored by the tests: it describes the machine that runs it, which is the point.
@@ -44,7 +49,8 @@ print(f"torch {torch.__version__} ({build}); CPU kernels: "
 #
 # `pathlib.Path` instead of strings: paths you can join with `/` and ask questions of.
 # In a clone of the repository MNIST ships in `data/mnist`; anywhere else (Colab) it goes to a
-# cache in your home folder.
+# cache in your home folder. These notebooks are built as Colab runs them, so the output below
+# shows the cache.
 
 # %%
 from utils.data import MNIST_FILES, default_data_dir, mirrors, shown
@@ -56,8 +62,36 @@ mirrors()  # tried in order when a file is missing; set MNIST_MIRRORS to use you
 # %% [markdown] slide_type="subslide"
 # ## Downloading with `requests`
 #
-# The heart of `utils.data._download`: stream to disk in chunks, with a read timeout, a time
-# budget and a size cap. `fetch` wraps it: each mirror in turn, verify, rename into place.
+# The plain way, as the original tutorial does it: download once, if the file is not there
+# yet. `.content` is the whole response as bytes; `write_bytes` puts them in the file.
+
+# %%
+import requests
+
+path = DATA / "train-images-idx3-ubyte.gz"
+if not path.exists():  # in Colab, the first time; in a clone, never
+    DATA.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(requests.get(mirrors()[0] + path.name, timeout=30).content)
+path.exists()
+
+# %% [markdown] slide_type="subslide"
+# ## Why the series' `fetch` does more
+#
+# - A dropped connection leaves half a file that `exists()` then trusts: `fetch` checks a
+#   sha256 and keeps only a verified file.
+# - A slow mirror could hang the cell: `fetch` has timeouts and a size cap, and tries the
+#   next mirror.
+# - `requests` unzips a response sent with `Content-Encoding: gzip`: `fetch` keeps the bytes
+#   as sent.
+
+# %% [markdown] slide_type="notes"
+# The first point is the one that bites learners: a Colab runtime killed mid-download leaves a
+# truncated .gz, and the plain `if not path.exists()` never downloads it again.
+
+# %% [markdown] slide_type="subslide"
+# The heart of `utils.data._download`: stream to a temporary file in chunks, with a read
+# timeout, a time budget and a size cap. `fetch` wraps it: each mirror in turn, verify, rename
+# into place.
 
 # %%
 import inspect
@@ -67,16 +101,19 @@ from utils import data
 print(inspect.getsource(data._download).split('"""\n')[-1])  # the code after the docstring
 
 # %% [markdown] slide_type="subslide"
-# `fetch` downloads a file only when it is missing or corrupt (in Colab, the first time), and
-# otherwise just reads and verifies the local copy.
+# `fetch` downloads a file only when it is missing or corrupt, and returns it unzipped. Each
+# mirror compresses its own way, so the .gz sizes differ; the bytes inside, which the sha256
+# checks, do not.
 
 # %%
 from utils.data import fetch
 
 raw = fetch("train-images-idx3-ubyte.gz")
 for name in MNIST_FILES:
-    fetch(name)
-    print(f"{name:28} {(DATA / name).stat().st_size:>10,} bytes")
+    print(f"{name:28} {len(fetch(name)):>11,} bytes unzipped")
+
+# %% [markdown] slide_type="fragment"
+# The two `t10k` files are MNIST's test set: 10,000 more images, kept apart until notebook 11.
 
 # %% [markdown] slide_type="slide"
 # ## Why parse instead of unpickle?
@@ -84,8 +121,8 @@ for name in MNIST_FILES:
 # The original tutorial downloads a pickle. `pickle.load` can run *any code* the file's author
 # chose: never unpickle something you downloaded.
 #
-# MNIST's own IDX format is trivial to read safely: two zero bytes, a type code, the number of
-# dimensions, then one big-endian integer per dimension, then the pixels.
+# MNIST's own IDX format is simple to read safely: two zero bytes, a type code, the number
+# of dimensions, one big-endian integer per dimension, then the pixels.
 
 # %%
 import numpy as np
@@ -93,14 +130,18 @@ import numpy as np
 print(raw[:4])  # 0, 0, type 0x08 = unsigned byte, 3 dimensions
 np.frombuffer(raw[4:16], dtype=">u4")  # the three dimensions
 
-# %% [markdown] slide_type="fragment"
-# The same caution applies to model files: `torch.save` writes a pickle. Save a model's
-# `state_dict()` (tensors only) and load it with `torch.load(path, weights_only=True)`, which
-# refuses anything but tensors and plain containers.
+# %% [markdown] slide_type="subslide"
+# ## Model files are pickles too
+#
+# `torch.save` writes a pickle. Save a model's `state_dict()` (its tensors by name), and load
+# it with `torch.load`. Since torch 2.6 `torch.load` defaults to `weights_only=True`: it
+# rebuilds tensors, plain containers, numbers and a short list of allowed types (`torch.Size`,
+# dtypes, ...), and refuses any other object.
 
 # %% [markdown] slide_type="subslide"
-# `load_mnist` does exactly that, checks the sha256 of every file, and returns the classic
-# split: the first 50,000 training images to learn from, the last 10,000 to validate on.
+# `load_mnist` parses the IDX files, checks the sha256 of each, and returns the classic
+# split of the *training* file: its first 50,000 images to learn from, its last 10,000 to
+# validate on.
 
 # %%
 from utils.data import load_mnist
@@ -124,8 +165,12 @@ show_digits(x_train, y_train, nrows=2, ncols=10)
 # %%
 from PIL import Image
 
+from utils.plots import picture  # shows an image with a text description (alt text)
+
 pixels = (x_train[0].reshape(28, 28) * 255).astype(np.uint8)
-Image.fromarray(255 - pixels).resize((196, 196), Image.Resampling.NEAREST)
+big = Image.fromarray(255 - pixels).resize((196, 196), Image.Resampling.NEAREST)
+picture(big, f"The first training digit, a {y_train[0]}, enlarged to 196 by 196 pixels, "
+        "black ink on white.")
 
 # %% [markdown] slide_type="slide"
 # ## From numpy arrays to tensors
@@ -150,7 +195,8 @@ print(x_train.shape, y_train.shape)  # 50,000 images of 784 pixels; one label ea
 # ## Recap
 #
 # - `pathlib` for paths, `requests` to download, a sha256 to trust what arrived.
-# - Parse data formats; don't unpickle downloads (and load weights with `weights_only=True`).
+# - Parse data formats; don't unpickle downloads (`torch.load` refuses other objects by
+#   default: `weights_only=True`).
 # - Tensors are arrays that PyTorch can differentiate and move to a GPU.
 #
 # **Next:** a model from nothing but these tensors.

@@ -15,7 +15,7 @@ from utils.roadmap import roadmap
 roadmap(5)
 
 # %% [markdown] slide_type="subslide"
-# The data, the model and `get_model()` from notebook 04.
+# The data and the loss from notebook 04.
 
 # %%
 import torch
@@ -31,7 +31,10 @@ x_train, y_train, x_valid, y_valid = map(torch.tensor, load_mnist())
 bs, lr = 64, 0.5
 loss_func = F.cross_entropy
 
+# %% [markdown] slide_type="subslide"
+# `get_model()` from notebook 04, with `nn.Linear` itself as the model.
 
+# %%
 def get_model():
     model = nn.Linear(784, 10)  # the logistic model: a Linear layer is itself a Module
     return model, optim.SGD(model.parameters(), lr=lr)
@@ -103,10 +106,21 @@ train_dl = DataLoader(train_ds, batch_size=bs, shuffle=True, generator=shuffle_s
 xb, yb = next(iter(train_dl))
 len(train_dl), xb.shape, yb[:5]
 
+# %% [markdown] slide_type="subslide"
+# ## Whose random numbers?
+#
+# Each `iter(train_dl)` draws a new order from the loader's `generator`, so the peek above
+# moved this loader on. A fresh loader, seeded 0, repeats the first order.
+
+# %%
+again = next(iter(train_dl))[1][:5]  # the same loader, asked again
+fresh = DataLoader(train_ds, batch_size=bs, shuffle=True,
+                   generator=torch.Generator().manual_seed(0))
+again, next(iter(fresh))[1][:5]
+
 # %% [markdown] slide_type="fragment"
-# The `generator` gives the shuffle its own seeded random numbers. Without it, every
-# `iter(loader)` draws from PyTorch's global generator, so *any* loop over *any* loader (a
-# validation pass, a peek like the one above) would change the training order.
+# Without its own `generator`, a loader draws from PyTorch's global one: a pass over
+# *another* loader (validation) would change the training order too.
 
 # %% [markdown] slide_type="subslide"
 # ## Exercise: `make_loader`
@@ -139,11 +153,11 @@ def fit(model, opt, epochs=2):
             opt.zero_grad()
 
 # %% [markdown] slide_type="subslide"
-# ## Same behaviour
+# ## Still learning, in a new order
 #
-# Still learning, within a point of notebook 04's accuracy (0.9169) but not the same digits:
-# the batches now come in a shuffled order, a different sequence of steps to a similar place. (From here on the
-# seeded shuffle keeps every rerun, and notebooks 06 and 07, on exactly these numbers.)
+# A fresh `train_dl` starts from the seed (the peeks moved the old one on). Within a point of
+# notebook 04's accuracy (0.9169), not the same digits: shuffled batches take a different
+# path to a similar place.
 
 # %%
 seed_everything(0)
@@ -155,17 +169,19 @@ fit(model, opt)
 after = evaluate(model, loss_func, [(x_valid, y_valid)])
 print(f"validation before training: loss {before[0]:.4f}, accuracy {before[1]:.4f}")
 print(f"validation after training:  loss {after[0]:.4f}, accuracy {after[1]:.4f}")
-assert after[0] < before[0] and after[1] >= 0.90
-assert round(after[0], 4) != 0.2925 and abs(after[1] - 0.9169) < 0.01  # notebook 04: 0.2925, 0.9169
+assert after[0] < before[0]  # the loss went down
 report(valid_loss=after[0], valid_acc=after[1])
+
+# %% [markdown] slide_type="notes"
+# The seeded shuffle gives every rerun, and notebooks 06 and 07, exactly these numbers.
 
 # %% [markdown] slide_type="slide"
 # ## Loading in the background: `num_workers`
 #
 # `DataLoader(ds, batch_size=bs, num_workers=4)` prepares batches in 4 worker processes while
-# the model trains. It pays when a dataset reads and decodes files (images, audio). Our
-# MNIST is already one tensor in memory, so slicing is cheap and extra processes would only
-# add start-up time: we keep the default, 0 (batches made in the main process).
+# the model trains: worth it when a dataset reads and decodes files (images, audio). Our MNIST
+# is in memory: a batch is 64 `__getitem__` calls and a *collate* that stacks them. We keep
+# the default, 0: batches made in the main process.
 
 # %% [markdown] slide_type="slide"
 # ## From 01 to 05
@@ -200,6 +216,9 @@ ex.progress("05")
 # - **`torch.nn.functional`**: the stateless operations: activations, losses, layers as functions.
 # - **`torch.optim`**: optimizers that update parameters in `step()`.
 # - **`Dataset`**: `__len__` and `__getitem__`. **`DataLoader`**: batches from a dataset.
+
+# %% [markdown] slide_type="subslide"
+# ## Built on tensors and autograd
 #
 # All of it is built on what notebook 01 used: tensors and autograd. The classes are Python
 # you can read; the arithmetic runs in PyTorch's C++ operators (`F.conv2d` is one, and

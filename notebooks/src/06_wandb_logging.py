@@ -16,7 +16,7 @@ from utils.roadmap import roadmap
 roadmap(6)
 
 # %% [markdown] slide_type="subslide"
-# Notebook 05's data, seeded loader, model and loss.
+# Notebook 05's data and settings.
 
 # %%
 import torch
@@ -31,6 +31,11 @@ from utils.training import evaluate
 seed_everything(0)
 train_ds, valid_ds = mnist_datasets()
 bs, lr, epochs = 64, 0.5, 2
+
+# %% [markdown] slide_type="subslide"
+# Notebook 05's seeded loader, loss, model and optimizer.
+
+# %%
 train_dl = DataLoader(train_ds, batch_size=bs, shuffle=True,
                       generator=torch.Generator().manual_seed(0))
 loss_func = F.cross_entropy
@@ -65,14 +70,22 @@ wandb_mode()  # (mode, why)
 # %% [markdown] slide_type="slide"
 # ## `wandb.init`, `wandb.watch`
 #
-# `init_run` is `wandb.init(project=..., config=...)` with that mode, plus one line saying
-# where the run went. `watch` records histograms of every parameter and its gradient.
+# `wandb.init` starts a run: a project to file it under, the settings to remember (`config`),
+# and the mode chosen above. `wandb.watch` hooks into the model: every 100 steps it logs a
+# histogram of each parameter's values and of its gradient.
 
 # %%
-from utils.tracking import init_run
+from utils.tracking import run_dir
 
-run = init_run(config={"bs": bs, "lr": lr, "epochs": epochs, "model": "linear"})
-wandb.watch(model, log="all", log_freq=100)
+mode, why = wandb_mode()
+run = wandb.init(project="torch-nn-really", mode=mode,
+                 config={"bs": bs, "lr": lr, "epochs": epochs, "model": "linear"})
+wandb.watch(model, log="all", log_freq=100)  # "all": parameters and gradients
+print(f"W&B: {mode} ({why}), run files in {os.path.relpath(run_dir(run))}")
+
+# %% [markdown] slide_type="notes"
+# From notebook 07 on, `utils.tracking.init_run` does these lines: `wandb.init` with the mode
+# picked for you, and one printed line saying where the run went.
 
 # %% [markdown] slide_type="subslide"
 # ## `wandb.log` in the loop
@@ -103,12 +116,11 @@ wandb.finish()
 # %%
 print(f"validation before training: loss {before[0]:.4f}, accuracy {before[1]:.4f}")
 print(f"validation after training:  loss {after[0]:.4f}, accuracy {after[1]:.4f}")
-assert after[0] < before[0] and after[1] >= 0.90
-assert (round(after[0], 4), round(after[1], 4)) == (0.3049, 0.9142)  # notebook 05's numbers
+assert after[0] < before[0]  # the loss went down
 report(valid_loss=after[0], valid_acc=after[1])
 
 # %% [markdown] slide_type="notes"
-# On stage without network this runs offline: say so, and show the one line it printed.
+# On stage without network this runs offline: say so, and show the line the init cell printed.
 # With a key and network the run is on wandb.ai; open it if you can. ~2 min.
 
 # %% [markdown] slide_type="subslide"
@@ -134,7 +146,7 @@ step_record = ex.check("06.step_record", step_record)
 # what W&B has, with or without an account.
 
 # %%
-from utils.tracking import read_run, run_dir
+from utils.tracking import read_run
 
 records = read_run(run_dir(run))
 losses = [r["train_loss"] for r in records if "train_loss" in r]
@@ -172,9 +184,19 @@ from utils.plots import plot_history
 plot_history({"train_loss": losses, "valid_loss": [r["valid_loss"] for r in valid]}, epochs=epochs)
 
 # %% [markdown] slide_type="subslide"
-# ## A gradient histogram
+# ## Your exercises
 #
-# `wandb.watch`'s gradient histograms at batches 100 and 1,500: narrower later; a bar at 0.
+# Solved one? Run its check cell again, then this one.
+
+# %%
+from utils import exercises as ex
+ex.progress("06")
+
+# %% [markdown] slide_type="slide"
+# ## What `wandb.watch` recorded
+#
+# The weight's gradient, as logged at batches 100 and 1,500 (W&B counts steps from 0, hence
+# "step 99" and "step 1499"). Later gradients are narrower; a tall bar sits at 0.
 
 # %%
 from utils.plots import plot_logged_histograms
@@ -185,9 +207,10 @@ first, last = ([min(h["gradients/weight.bins"]), max(h["gradients/weight.bins"])
 assert last[1] - last[0] < first[1] - first[0]  # narrower
 
 # %% [markdown] slide_type="subslide"
-# ## What the tall bar holds
+# ## Aside: what the tall bar holds
 #
-# We replay the run to batch 100 (same seeds), where the first histogram was taken.
+# (Two sub-slides a presenter may skip.) We replay the run to batch 100 (same seeds), where
+# the first histogram was taken.
 
 # %%
 seed_everything(0)
@@ -202,19 +225,20 @@ for step, (xb, yb) in enumerate(replay_dl, start=1):
     replay_opt.step()
     replay_opt.zero_grad()
 grad = replay.weight.grad  # 10 digits x 784 pixels
-values, bins = histograms[0]["gradients/weight.values"], histograms[0]["gradients/weight.bins"]
-assert grad.flatten().histc(64, grad.min().item(), grad.max().item()).tolist() == values
 
 # %% [markdown] slide_type="notes"
 # The replay is notebook 05's loop stopped at batch 100, before its step: the same weights and
-# batch as when wandb.watch's hook fired; the assert checks it against the logged counts.
+# batch as when wandb.watch's hook fired; the first assert of the next cell checks it against
+# the logged counts (64 bins).
 
 # %% [markdown] slide_type="subslide"
-# ## The tall bar, counted
+# ## Aside: the tall bar, counted
 #
 # A weight's gradient is exactly 0 when its pixel is blank in all the images of the batch.
 
 # %%
+values, bins = histograms[0]["gradients/weight.values"], histograms[0]["gradients/weight.bins"]
+assert grad.flatten().histc(64, grad.min().item(), grad.max().item()).tolist() == values
 bar = values.index(max(values))
 zeros = int((grad == 0).sum())
 blank_here = int((xb == 0).all(dim=0).sum())  # pixels blank in all 64 images of batch 100
@@ -230,27 +254,20 @@ assert max(values) / 2 < zeros and 10 * blank_always < zeros / 2  # the claims b
 # Most of the bar is exact zeros, and most of those are pixels blank in this batch only, not in
 # all of MNIST. The rest of the bar is small gradients that are not 0.
 
-# %% [markdown] slide_type="subslide"
-# ## Your exercises
-#
-# Solved one? Run its check cell again, then this one.
-
-# %%
-from utils import exercises as ex
-ex.progress("06")
-
 # %% [markdown] slide_type="slide"
 # ## What the web app adds
 #
-# This stage has no network, so we read the run's file ourselves. Synced to wandb.ai
-# (`wandb sync`, or logging online), the same run also gets:
+# Offline, we read the run's file ourselves. Synced to wandb.ai (`wandb sync`, or logging
+# online), the same run also gets:
 #
 # - a [run page](https://docs.wandb.ai/guides/runs/): these charts, the config, system metrics
 #   and the console output, at a link you can share;
-# - [reports](https://docs.wandb.ai/guides/reports/): pages of text around live charts of
-#   several runs, the "dashboard blog post" of the stream;
-# - the model's graph, if you watch with `log_graph=True`
-#   ([`wandb.watch`](https://docs.wandb.ai/ref/python/watch/)), and runs compared side by side.
+# - [reports](https://docs.wandb.ai/guides/reports/): text around live charts of several runs;
+# - runs compared side by side.
+
+# %% [markdown] slide_type="notes"
+# A report is the stream's "dashboard blog post". The model's graph appears too if you watch
+# with `log_graph=True` ([`wandb.watch`](https://docs.wandb.ai/ref/python/watch/)).
 
 # %% [markdown] slide_type="slide"
 # ## Recap

@@ -19,8 +19,6 @@ roadmap(8)
 # Everything notebook 07 wrote, imported.
 
 # %%
-import time
-
 import torch
 import torch.nn.functional as F
 from torch import nn, optim
@@ -35,6 +33,34 @@ train_ds, valid_ds = mnist_datasets()
 bs, lr, epochs = 64, 0.1, 1  # one epoch: a CNN step costs far more than a linear one
 loss_func = F.cross_entropy
 train_dl, valid_dl = get_data(train_ds, valid_ds, bs)
+
+# %% [markdown] slide_type="slide"
+# ## What a convolution computes
+#
+# A small grid of weights, the *filter* (or kernel), slides over the image. At each position
+# the window under it is multiplied by the filter and summed: one output pixel. The same
+# filter serves every position. `stride` is the step between positions; `padding` adds a
+# border of zeros so the edges get whole windows.
+
+# %%
+image = torch.arange(16.0).view(1, 1, 4, 4)  # (batch, channels, height, width)
+kernel = torch.ones(1, 1, 3, 3) / 9  # (out channels, in channels, 3, 3): a 3x3 average
+print(image[0, 0])
+print(F.conv2d(image, kernel))  # the 3x3 window fits in 2 places per row and column: 2x2
+print((image[0, 0, :3, :3] * kernel[0, 0]).sum())  # its top-left value, by hand
+print(F.conv2d(image, kernel, padding=1).shape)  # a ring of zeros: 4x4, as big as the input
+print(F.conv2d(image, kernel, padding=1, stride=2).shape)  # every second position: 2x2
+
+# %% [markdown] slide_type="subslide"
+# ## Channels
+#
+# A grey MNIST image has one channel; a layer's output has one channel per filter. Each
+# filter spans every input channel and sums over them too, so `nn.Conv2d(16, 10, 3)` holds
+# 10 filters of 16×3×3 weights, and one bias per filter.
+
+# %%
+conv = nn.Conv2d(16, 10, kernel_size=3)
+print(conv.weight.shape, conv.bias.shape)
 
 # %% [markdown] slide_type="slide"
 # ## The model
@@ -55,8 +81,7 @@ class MnistCNN(nn.Module):
         xb = F.relu(self.conv1(xb))
         xb = F.relu(self.conv2(xb))
         xb = F.relu(self.conv3(xb))
-        xb = F.avg_pool2d(xb, 4)
-        return xb.view(-1, xb.size(1))
+        return F.avg_pool2d(xb, 4).view(-1, 10)  # each 4x4 channel averaged: 10 scores
 
 # %% [markdown] slide_type="subslide"
 # ## One batch, layer by layer
@@ -118,21 +143,23 @@ print(f"validation before training: loss {before[0]:.4f}, accuracy {before[1]:.4
 
 # %% [markdown] slide_type="notes"
 # The point of the whole refactoring: a different model, and fit_and_log does not change.
-# One epoch takes 7-9 s with both cores of a 2-core AVX2 CPU, W&B included (about 10 s on
-# one core, as the tests run it); talk through momentum meanwhile. channels_last is explained
-# at the end: say "a storage order, same maths". ~2 min.
+# One epoch takes about 7 s with both cores of the 2-core AMD EPYC (AVX2) (6.8-7.3 s over
+# three runs, W&B included; the tests run it on one core: the timing cell's stored output); talk through momentum meanwhile. channels_last is explained at the
+# end: say "a storage order, same maths". ~2 min.
 
 # %% [markdown] slide_type="subslide"
 # ## Train and log: the same call as notebook 07
 
 # %%
+import time
+
 start = time.perf_counter()  # the stream compared the CNN's time with the linear model's
 history, run = fit_and_log(epochs, model, loss_func, opt, train_dl, valid_dl,
                            config={"bs": bs, "lr": lr, "momentum": 0.9, "model": "cnn"})
 cnn_seconds = time.perf_counter() - start
 for epoch, (loss, acc) in enumerate(zip(history["valid_loss"], history["valid_acc"]), 1):
     print(f"after epoch {epoch}: validation loss {loss:.4f}, accuracy {acc:.4f}")
-assert history["valid_loss"][-1] < before[0] and history["valid_acc"][-1] >= 0.85
+assert history["valid_loss"][-1] < before[0]  # it learned: the loss went down
 report(valid_loss=history["valid_loss"][-1], valid_acc=history["valid_acc"][-1])
 
 # %% [markdown] slide_type="subslide"
@@ -165,18 +192,20 @@ print(f"this CNN:                          accuracy {history['valid_acc'][-1]:.4
 # ## One seed is one draw
 #
 # Another seed, or another CPU's last bits, and the CNN ends elsewhere. `make seeds` trained
-# both models on five seeds (off stage); the file ships with `utils`. Compare spreads:
+# both models on five seeds (off stage); the table ships with `utils` and names the machine
+# that made it. Your own run may differ from its seed 0 by the tolerance printed below.
 
 # %%
-from utils.seeds import load_spread, outcomes, summary, wins
+from utils.seeds import CPU_TOLERANCE, load_spread, made_on, outcomes, summary, wins
 
 spread = load_spread()
 cnn, logistic = outcomes(spread, "cnn"), outcomes(spread, "logistic")
-print(f"validation accuracy over {len(cnn)} seeds, min – median – max:")
+print(f"made on {made_on(spread)}; another CPU moves a seed by up to "
+      f"{CPU_TOLERANCE['valid_acc']} accuracy")
+print(f"validation accuracy over {len(cnn)} seeds, one epoch, min – median – max:")
 print(f"  logistic regression  {summary(logistic)}")
 print(f"  CNN                  {summary(cnn)}")
-print(f"the CNN is better on {wins(cnn, logistic)} of {len(cnn)} seeds")
-assert wins(cnn, logistic) == 2 and min(cnn) < min(logistic) - 0.05  # what the slide says
+print(f"this table's reading: the CNN is better on {wins(cnn, logistic)} of {len(cnn)} seeds")
 
 # %% [markdown] slide_type="subslide"
 # Each dot is a seed; the ring is this notebook's run (seed 0, on your CPU).
@@ -187,18 +216,43 @@ from utils.seeds import plot_spread
 plot_spread(spread, {"logistic": "logistic regression", "cnn": "CNN"},
             this_run={"logistic": baseline["valid_acc"][-1], "cnn": history["valid_acc"][-1]});
 
+# %% [markdown] slide_type="notes"
+# Read the dots, not one run. After one epoch at lr 0.1 this small CNN is at the mercy of the
+# draw: in the shipped table it is not better on every seed, and a seed can collapse far
+# below the logistic regression (a digit it never predicts: notebook 09 finds why, and fixes
+# it). `make seeds` on another CPU writes its own table; the reading is that table's.
+
+# %% [markdown] slide_type="subslide"
+# ## The second epoch
+#
+# The tutorial trains two epochs; we train one, to keep the cell short. The table holds the
+# tutorial's own recipe for one epoch and for two:
+
+# %%
+from statistics import median
+
+for recipe, label in [("original", "1 epoch "), ("tutorial", "2 epochs")]:
+    cnn_r, lin_r = outcomes(spread, "cnn", recipe), outcomes(spread, "logistic", recipe)
+    print(f"{label}: median accuracy CNN {median(cnn_r):.4f}, logistic {median(lin_r):.4f}; "
+          f"the CNN better on {wins(cnn_r, lin_r)} of {len(cnn_r)} seeds")
+print(f"(this table's reading: {len(cnn_r)} seeds on {made_on(spread)})")
+
 # %% [markdown] slide_type="fragment"
-# Not better, yet: the CNN wins on 2 seeds of 5, and on one it collapses far below the
-# logistic regression (a digit it never predicts: notebook 09 finds why, and fixes it).
-# One epoch at a high learning rate leaves a small CNN at the mercy of the draw; wider layers,
-# batch norm and a schedule take it past 99 % (notebook 11).
+# In this table one more pass puts the CNN's median ahead: convolutions pay on images, given
+# the training. A seed that lost a digit can stay behind (notebook 09).
+
+# %% [markdown] slide_type="notes"
+# Measured on the 2-core AMD EPYC (AVX2), the tutorial's two-epoch runs gave the CNN a median
+# of 0.933 against 0.914, better on 5 of 5 seeds. The shipped table comes from whichever CPU
+# ran make seeds last (it prints its name); on the AVX-512 EPYC one seed still never
+# predicted a 9 after two epochs. Notebook 11 takes the CNN past 99 %.
 
 # %% [markdown] slide_type="subslide"
 # ## And the time it costs
 #
 # The live stream saw about 10 s for two epochs of the CNN, against under 1 s for the linear
-# model. One epoch each, timed here, on your machine (the seconds vary from machine to machine;
-# the ratio less so):
+# model, on its own hosted runtime. One epoch each, timed here on your machine: the seconds
+# and their ratio both depend on the CPU.
 
 # %% tags=["nbval-ignore-output"]
 # Output ignored by the tests: seconds measured on the machine that runs it.
@@ -206,47 +260,39 @@ print(f"one epoch: CNN {cnn_seconds:.1f} s, logistic regression {linear_seconds:
       f"({cnn_seconds / linear_seconds:.0f}x)")
 
 # %% [markdown] slide_type="subslide"
-# ## `channels_last`: the same numbers, another order
+# ## Aside: `channels_last`, the same numbers in another order
 #
-# A batch is stored channel by channel (`torch.contiguous_format`, the default): all of one
-# channel's pixels, then the next channel's. `channels_last` stores it pixel by pixel, all
-# of a pixel's channels side by side: the order the CPU's convolution kernels read fastest.
-# `model.to(memory_format=torch.channels_last)` reorders the weights, and the outputs follow.
-# The maths is the same; the last bits differ.
+# By default a batch is stored channel by channel. `channels_last` stores it pixel by pixel,
+# a pixel's channels side by side: the order the CPU's convolution kernels read fastest.
+# `model.to(memory_format=torch.channels_last)` reorders the weights; the outputs follow.
+# Same maths; the last bits differ.
 
-# %%
-from utils.training import loss_batch
-
-def time_steps(model, batches, warmup=5):
-    """Seconds for the training steps on ``batches``, after the first ``warmup`` of them."""
-    opt = optim.SGD(model.parameters(), lr=lr, momentum=0.9)
-    for i, (xb, yb) in enumerate(batches):
-        if i == warmup:
-            start = time.perf_counter()
-        loss_batch(model, loss_func, xb, yb, opt)
-    return time.perf_counter() - start
-
-# %% [markdown] slide_type="subslide"
-# ## How much faster, on your machine
-#
-# The same 50 steps on the same batches, in each layout, alternating twice:
+# %% [markdown] slide_type="notes"
+# An aside a presenter may skip. torch.contiguous_format (the default) stores all of one
+# channel's pixels, then the next channel's. The next cell times the same 50 steps in each
+# layout; time_steps (utils.profiling) warms up first, then times, because the first steps
+# pay one-off costs.
 
 # %% tags=["nbval-ignore-output"]
 # Output ignored by the tests: seconds measured on the machine that runs it.
 from itertools import islice
 
+from utils.profiling import time_steps
+
 batches = list(islice(get_data(train_ds, valid_ds, bs)[0], 55))  # 5 to warm up, then 50
 seconds = {torch.contiguous_format: [], torch.channels_last: []}
 for _ in range(2):  # alternating, so neither gains from going first
     for layout in seconds:
-        seconds[layout].append(time_steps(MnistCNN().to(memory_format=layout), batches))
+        model = MnistCNN().to(memory_format=layout)
+        opt = optim.SGD(model.parameters(), lr=lr, momentum=0.9)
+        seconds[layout].append(time_steps(model, loss_func, opt, batches, warmup=5))
 default, last = (min(s) for s in seconds.values())
 print(f"50 steps: default {default:.2f} s, channels_last {last:.2f} s ({default / last:.1f}x)")
 
 # %% [markdown] slide_type="notes"
-# Measured on a 2-core AVX2 CPU: 1.1-1.3x for these 50 steps; one epoch of fit_and_log (both
-# cores, three runs each) went from 8.0-9.8 s to 6.8-7.3 s. On a GPU, channels_last pays with
-# mixed precision (tensor cores). Measure before you choose.
+# Measured on the 2-core AMD EPYC (AVX2): 1.1-1.3x for these 50 steps; one epoch of
+# fit_and_log (both cores, three runs each) went from 8.0-9.8 s to 6.8-7.3 s. On a GPU,
+# channels_last pays with mixed precision (tensor cores). Measure before you choose.
 
 # %% [markdown] slide_type="subslide"
 # ## Your exercises
@@ -260,12 +306,11 @@ ex.progress("08")
 # %% [markdown] slide_type="slide"
 # ## Recap
 #
-# - `nn.Conv2d` layers with stride 2 shrink the image and grow features; pooling summarises.
-# - Momentum is one argument to `optim.SGD`.
-# - `fit` and `fit_and_log` did not change at all: that is what the refactoring bought.
-# - `channels_last` stores the same numbers in the order convolutions read fastest: measure it.
+# - A convolution slides a filter over the image; stride 2 halves it; pooling summarises.
+# - Momentum is one argument to `optim.SGD`; `fit` did not change at all.
+# - One seed is one draw: compare five, and give the CNN its second epoch.
 #
-# **Next:** the same network as `nn.Sequential`, and one that takes images of any size.
+# **Next:** the same network as `nn.Sequential`, for images of any size.
 #
 # **Read more:** [`nn.Conv2d`](https://pytorch.org/docs/stable/generated/torch.nn.Conv2d.html) ·
 # [`F.avg_pool2d`](https://pytorch.org/docs/stable/generated/torch.nn.functional.avg_pool2d.html) ·

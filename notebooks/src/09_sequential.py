@@ -184,14 +184,15 @@ def stream_cnn():
 # %% [markdown] slide_type="subslide"
 # ## Does it learn? Five seeds say: usually
 #
-# `make seeds` trained it with our recipe on five seeds (off stage; the file ships with
-# `utils`). One seed ends far below the others:
+# `make seeds` trained it with our recipe on five seeds (off stage; the table ships with
+# `utils` and names its machine). The runs that lost a digit are listed:
 
 # %%
-from utils.seeds import load_spread, outcomes, summary, wins
+from utils.seeds import load_spread, made_on, outcomes, summary, wins
 
 spread = load_spread()
 stream = outcomes(spread, "adaptive")
+print(f"made on {made_on(spread)}")
 print(f"validation accuracy, 5 seeds, min – median – max: {summary(stream)}")
 runs = [r for r in spread["runs"] if r["recipe"] == "series" and r["model"] != "logistic"]
 for r in runs:
@@ -203,10 +204,15 @@ for r in runs:
 # ## Why a digit dies
 #
 # The last `ReLU` clips each class score at 0. If one big early step pushes a class's score
-# below 0 for *every* image, its ReLU passes no gradient, so no later step can lift it: that
-# digit is never predicted again. Measured above: the digit never predicted is exactly the one
-# whose score is 0 for all 10,000 validation images, and notebook 08's CNN (`cnn`) dies the
-# same way on the same seed.
+# below 0 for *every* image, its ReLU passes no gradient back: nothing in training pushes
+# that score up again. Above: the digit never predicted is the one whose score is 0 for all
+# 10,000 validation images.
+
+# %% [markdown] slide_type="notes"
+# Not strictly "never": the earlier layers still learn from the other digits, and their
+# changes could lift the dead score above 0 by chance; nothing aims them at it, and in the
+# table it stayed dead to the end of the epoch. Notebook 08's CNN (cnn) is listed too when
+# it dies the same way.
 
 # %% [markdown] slide_type="subslide"
 # ## The fix: let a little gradient through
@@ -229,29 +235,38 @@ def mnist_cnn():
     )
 
 # %% [markdown] slide_type="subslide"
-# The same five seeds:
+# The same five seeds, and this table's reading:
 
 # %%
+def seeds_that_lost_a_digit(model):
+    return {r["seed"] for r in spread["runs"]
+            if r["model"] == model and r["recipe"] == "series" and r["never_predicted"]}
+
 fixed_cnn = outcomes(spread, "adaptive_fixed")
-collapsed = [r["seed"] for r in spread["runs"]
-             if r["model"] == "adaptive_fixed" and r["never_predicted"]]
-print(f"with LeakyReLU: {summary(fixed_cnn)}; digits never predicted on {len(collapsed)} seeds")
-print(f"the stream's:   {summary(stream)}")
-print(f"LeakyReLU better on {wins(fixed_cnn, stream)} of {len(stream)} seeds")
-assert not collapsed and min(fixed_cnn) > min(stream) + 0.05  # what the next lines say
-kept = [f - s for f, s in zip(fixed_cnn, stream) if s > min(stream)]  # seeds with no dead digit
-assert wins(fixed_cnn, stream) == 1 and -0.04 < min(kept) and max(kept) < 0
+print(f"with LeakyReLU: {summary(fixed_cnn)}; "
+      f"a digit lost on {len(seeds_that_lost_a_digit('adaptive_fixed'))} seeds")
+print(f"the stream's:   {summary(stream)}; a digit lost on seeds {seeds_that_lost_a_digit('adaptive')}")
+gaps = [100 * (f - s) for seed, (f, s) in enumerate(zip(fixed_cnn, stream))
+        if seed not in seeds_that_lost_a_digit("adaptive")]
+print(f"where the stream's kept every digit, LeakyReLU minus ReLU: "
+      f"{min(gaps):+.1f} to {max(gaps):+.1f} points")
 
 # %% [markdown] slide_type="fragment"
-# No digit dies on any of the five seeds, so the worst seed is no longer far behind. On the
-# four seeds where no digit died, the stream's ReLU version ends ahead, by under 4 points
-# after one epoch: the fix removes a failure; it does not make the model stronger. That takes
-# more (notebook 11).
+# This table's reading: the LeakyReLU removes the failure. Where the ReLU version kept every
+# digit, read the gaps: the fix buys safety, not accuracy.
+
+# %% [markdown] slide_type="subslide"
+# ## Why the series keeps the LeakyReLU
+#
+# Some one-epoch accuracy on the good seeds (the gaps above), against a digit lost on a bad
+# one. Notebooks 10–12 train this model on other data paths and processes, each a new draw:
+# there a failure that cannot happen is worth more. Notebook 11 wins accuracy by other means.
 
 # %% [markdown] slide_type="subslide"
 # ## Trained here, once
 #
-# Seed 0 of that table, on your CPU:
+# Seed 0 of that table, on your CPU: another CPU's kernels may move it by a few points
+# (up to 0.03 between the AVX2 and AVX-512 AMD EPYCs we measured), so yours may too.
 
 # %%
 seed_everything(0)
@@ -262,7 +277,7 @@ history = fit(epochs, model, loss_func, opt, train_dl, valid_dl)
 after = history["valid_loss"][-1], history["valid_acc"][-1]
 print(f"validation before training: loss {before[0]:.4f}, accuracy {before[1]:.4f}")
 print(f"validation after training:  loss {after[0]:.4f}, accuracy {after[1]:.4f}")
-assert after[0] < before[0] and after[1] >= 0.85
+assert after[0] < before[0]  # it learned: the loss went down
 report(valid_loss=after[0], valid_acc=after[1])
 
 # %% [markdown] slide_type="notes"
@@ -270,10 +285,11 @@ report(valid_loss=after[0], valid_acc=after[1])
 # accuracy to expect at 56x56 before running the next slide. ~2 min.
 
 # %% [markdown] slide_type="slide"
-# ## Proof: any input size
+# ## Any input size: it runs
 #
 # The live stream only claimed it. Here are batches of 14×14, 28×28, 56×56 and non-square
-# images: one score per digit for each.
+# images: one score per digit for each. That proves the code takes any size; whether the
+# answers are any good is the next slide.
 
 # %%
 model.eval()
@@ -285,8 +301,7 @@ with torch.no_grad():
 # %% [markdown] slide_type="subslide"
 # ## And on real digits at other sizes?
 #
-# The validation images, resized. It runs at every size; it was trained on 28×28 only, so how
-# well it does elsewhere is a question of training data, no longer of code.
+# The validation images, resized (chance: 0.10):
 
 # %%
 x_valid, y_valid = valid_ds[:]
@@ -294,6 +309,11 @@ for size in (21, 28, 42, 56):
     images = F.interpolate(x_valid.view(-1, 1, 28, 28), size=(size, size), mode="bilinear")
     loss, acc = evaluate(model, loss_func, [(images, y_valid)])
     print(f"{size}x{size}: validation accuracy {acc:.4f}")
+
+# %% [markdown] slide_type="fragment"
+# It runs at every size and fails off 28×28. Its filters learned strokes a few pixels wide:
+# resized, strokes are wider or thinner, and the same filters see other shapes. Doing well at
+# any size takes training at many sizes.
 
 # %% [markdown] slide_type="subslide"
 # ## Exercise: a CNN for any size
@@ -323,16 +343,12 @@ ex.progress("09")
 # %% [markdown] slide_type="slide"
 # ## Recap
 #
-# - `nn.Sequential` runs modules in order; `Lambda` turns any function into a module.
-# - Reshaping belongs to the data loader (`WrappedDataLoader`), not the model.
-# - `nn.AdaptiveAvgPool2d(1)` makes the CNN take any image size; we checked five.
-# - One seed is one draw: a ReLU on the class scores can kill a digit for good; a LeakyReLU
-#   there never did, over the same five seeds.
-# - `Lambda`, `flatten` and `mnist_cnn` are now `utils.models`; `WrappedDataLoader` and
-#   `to_images` are `utils.loaders` (the cells marked `# saved to`).
+# - `nn.Sequential` runs modules in order; `Lambda` makes any function a module.
+# - Reshaping is the data loader's job (`WrappedDataLoader`).
+# - `nn.AdaptiveAvgPool2d(1)`: any size runs; accuracy needs training at that size.
+# - A ReLU on the class scores can kill a digit; a LeakyReLU lets it recover.
 #
-# **Next:** the GPU, and why it often sits idle.
+# **Next:** the GPU, and what keeps it idle.
 #
 # **Read more:** [`nn.Sequential`](https://pytorch.org/docs/stable/generated/torch.nn.Sequential.html) ·
-# [`nn.AdaptiveAvgPool2d`](https://pytorch.org/docs/stable/generated/torch.nn.AdaptiveAvgPool2d.html) ·
-# [`F.interpolate`](https://pytorch.org/docs/stable/generated/torch.nn.functional.interpolate.html)
+# [`nn.AdaptiveAvgPool2d`](https://pytorch.org/docs/stable/generated/torch.nn.AdaptiveAvgPool2d.html)

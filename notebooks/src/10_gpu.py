@@ -36,13 +36,13 @@ loss_func = F.cross_entropy
 # %% [markdown] slide_type="slide"
 # ## Which device?
 #
-# CUDA for NVIDIA GPUs, MPS for Apple silicon, else the CPU. In Colab: *Runtime → Change
-# runtime type → GPU*.
+# `cuda` for NVIDIA GPUs (and AMD GPUs, in PyTorch's ROCm builds), `mps` for Apple silicon,
+# else the CPU. In Colab: *Runtime → Change runtime type → GPU*.
 
 # %%
 # saved to utils/device.py
 def get_device():
-    """CUDA if there is an NVIDIA GPU, else Apple's MPS, else the CPU."""
+    """CUDA (an NVIDIA GPU, or an AMD one with a ROCm build), else Apple's MPS, else the CPU."""
     if torch.cuda.is_available():
         return torch.device("cuda")
     if torch.backends.mps.is_available():
@@ -54,15 +54,19 @@ def get_device():
 device = get_device()
 device
 
+# %% [markdown] slide_type="notes"
+# torch.accelerator (torch 2.6 and later) asks the same question for every backend:
+# torch.accelerator.current_accelerator() is None on a machine with none. We write the
+# three lines out so the choice is visible.
+
 # %% [markdown] slide_type="slide"
-# ## The error you will meet
+# ## The mismatch error
 #
-# Model on one device, data on another. With a GPU it reads like this (the wording varies a
-# little between PyTorch versions):
+# Model and data on different devices. On a GPU:
 #
 # `RuntimeError: Expected all tensors to be on the same device, but found at least two devices, cuda:0 and cpu!`
 #
-# Any machine can show the same mistake: PyTorch's `meta` device holds shapes without data.
+# Here the `meta` device (shapes, no data) plays the GPU: other words, both devices named.
 
 # %%
 model = nn.Linear(784, 10).to("meta")  # the model on one device...
@@ -72,7 +76,12 @@ except RuntimeError as err:
     print("RuntimeError:", err)
 
 # %% [markdown] slide_type="fragment"
-# The fix: the model goes to the device once; every batch goes there as the loader yields it.
+# The fix: the model moves once; each batch moves as the loader yields it.
+
+# %% [markdown] slide_type="notes"
+# The exact wording varies between PyTorch versions and backends; read the two device names.
+# The meta device is a stand-in here: for nn.Conv2d it does not even raise (it returns a
+# meta tensor), so the demo uses nn.Linear.
 
 # %% [markdown] slide_type="subslide"
 # ## Moving batches: the data loader's job
@@ -111,18 +120,23 @@ batch_to = ex.check("10.batch_to", batch_to)
 # %% [markdown] slide_type="slide"
 # ## A better data path
 #
-# Move MNIST to the device *once*; take each batch there with `x[idx]`.
+# Move MNIST to the device *once*; take each batch there with `x[idx]`. On a GPU this saves a
+# copy per batch. On a CPU the gain is elsewhere: no per-example indexing and no collating of
+# 64 examples into a batch, which a `DataLoader` does for every batch.
+
+# %% [markdown] slide_type="subslide"
+# ## `DeviceBatches`
 
 # %% [markdown] slide_type="notes"
 # Each epoch draws a shuffled order of indices on the CPU and sends it over once. No
 # per-example indexing, no collating, no copy from the host per batch; what remains is one
-# gather per batch, on the device (`x[idx]` copies the rows it picks).
+# gather per batch, on the device (`x[idx]` copies the rows it picks; in order, each batch
+# is a slice, a view).
 
 # %%
 # saved to utils/loaders.py
 class DeviceBatches:
-    """Batches of tensors already on ``device``: no host-to-device copy per batch. Shuffled,
-    ``x[idx]`` gathers (copies) each batch on the device; in order, each is a slice (a view)."""
+    """Batches of tensors already on ``device``: no host-to-device copy, no collating."""
 
     def __init__(self, x, y, batch_size, device, shuffle=False, seed=0):
         self.x, self.y = x.to(device), y.to(device)
@@ -170,7 +184,8 @@ n_batches = ex.check("10.n_batches", n_batches)
 #
 # `torch.profiler` records every operation; `record_function` labels our own regions, so each
 # step splits into *getting the batch* and *the training step*. `profile_steps` warms up
-# first (the first steps pay one-off costs), then records a bounded window of steps.
+# first (the first steps pay one-off costs), then records a bounded window of steps:
+# reading a whole epoch's events back takes far longer than the epoch.
 
 # %% [markdown] slide_type="subslide"
 # ## `profile_steps`, from `utils.profiling`
@@ -196,31 +211,34 @@ for _ in range(2):
         seed_everything(0)
         model = mnist_cnn().to(device, memory_format=torch.channels_last)  # as in 08
         opt = optim.SGD(model.parameters(), lr=lr, momentum=0.9)
-        runs[name].append(profile_steps(model, loss_func, opt, batches, device, steps=150))
+        runs[name].append(profile_steps(model, loss_func, opt, batches, device, steps=50))
 
 # %% [markdown] slide_type="subslide"
 # ## The profiler's window
 #
-# First what does not vary: each window holds exactly its 150 steps, each with one
+# First what does not vary: each window holds exactly its 50 steps, each with one
 # *get batch* and one *train step*; the 20 warm-up steps are not in it.
 
 # %%
-from utils.profiling import label_calls, top_table
+from utils.profiling import label_calls
 
 for name, profs in runs.items():
     calls = [label_calls(prof) for prof in profs]
     print(f"{name:6}: {calls[0]} in each of its {len(calls)} windows")
-    assert all(c == {"get batch": 150, "train step": 150} for c in calls)
+    assert all(c == {"get batch": 50, "train step": 50} for c in calls)
 
 # %% [markdown] slide_type="subslide"
 # ## The profiler's table
 #
-# The costliest operations of one naive window, and our two labels (self time: in the
-# operation itself; total: with everything it called).
+# `key_averages()` sums the window by operation; `.table()` prints the costliest. Self time:
+# in the operation itself; total: with everything it called. Our labelled regions get rows
+# of their own. The same lines work on any model of yours.
 
 # %% tags=["nbval-ignore-output"]
 # Output ignored by the tests: timings vary by run and machine.
-print(top_table(runs["naive"][-1], rows=5))
+prof = runs["naive"][-1]
+print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=8,
+                                max_name_column_width=28))
 
 # %% [markdown] slide_type="notes"
 # The stream's aside: the GPU sits idle behind a slow data loader. On a CPU the effect is
@@ -235,7 +253,7 @@ print(top_table(runs["naive"][-1], rows=5))
 split = {name: split_seconds(profs) for name, profs in runs.items()}
 for name, (data, step) in split.items():
     print(f"{name:6}: get batch {data * 1e3:6.1f} ms, train step {step * 1e3:6.1f} ms "
-          f"per 150 steps; data share {data / (data + step):4.0%}")
+          f"per 50 steps; data share {data / (data + step):4.0%}")
 (data_n, step_n), (data_b, step_b) = split["naive"], split["better"]
 both = (data_n + step_n) / (data_b + step_b)
 print(f"speed-ups on {device.type}: getting a batch {data_n / data_b:.1f}x, "
@@ -244,11 +262,14 @@ if device.type == "cpu":  # the claim below: on a CPU the arithmetic takes most 
     assert data_n < step_n and data_b < step_b
 
 # %% [markdown] slide_type="fragment"
-# Each ratio belongs to the part it measures. *Getting a batch* is what we changed. The
-# training step computes the same thing on both paths; if its time differs as well, that is a
-# side effect of the data path on memory and caches, and it varies by machine: measured, not
-# assumed. On a CPU the arithmetic dominates, so the data share is small; on a GPU the
-# arithmetic is fast, and the data path decides how busy the GPU is.
+# Each ratio belongs to the part it measures: *getting a batch* is what we changed. On a CPU
+# the arithmetic dominates, so the data share is small; on a GPU the arithmetic is fast, and
+# the data path decides how busy the GPU is.
+
+# %% [markdown] slide_type="notes"
+# The training step computes the same thing on both paths; if its time differs as well, that
+# is a side effect of the data path on memory and caches, and it varies by machine: measured,
+# not assumed.
 
 # %% [markdown] slide_type="subslide"
 # ## The same, as a picture
@@ -256,25 +277,29 @@ if device.type == "cpu":  # the claim below: on a CPU the arithmetic takes most 
 # %% tags=["nbval-ignore-output"]
 # Output ignored by the tests: a picture of the timings above.
 import matplotlib.pyplot as plt
+from utils.plots import PALETTE, show
 
 fig, ax = plt.subplots(figsize=(8, 2.4))
-for i, (name, (data, step)) in enumerate(split.items()):
-    ax.barh(i, data * 1e3, color="tab:orange", label="get batch" if i == 0 else None)
-    ax.barh(i, step * 1e3, left=data * 1e3, color="tab:blue", label="train step" if i == 0 else None)
+for i, (name, (data, step)) in enumerate(split.items()):  # hatched vs plain: no colour needed
+    ax.barh(i, data * 1e3, color=PALETTE[1], hatch="//", label="get batch" if i == 0 else None)
+    ax.barh(i, step * 1e3, left=data * 1e3, color=PALETTE[0], label="train step" if i == 0 else None)
 ax.set(yticks=[0, 1], yticklabels=list(split), xlabel=f"ms per 150 steps on {device.type}")
 ax.legend(loc="lower right")
-plt.show()
+show(fig, f"Stacked bars, ms per 150 steps on {device.type}, get batch (hatched) then train step: "
+     + "; ".join(f"{name}: {d * 1e3:.0f} + {s * 1e3:.0f}" for name, (d, s) in split.items()))
 
 # %% [markdown] slide_type="slide"
 # ## A trace to explore
 #
 # Open it in [ui.perfetto.dev](https://ui.perfetto.dev) or `chrome://tracing`: one row per
-# thread, our two labels in every step. With a GPU the trace also has rows for its streams, and
-# the gaps there are the GPU waiting. PyTorch's
-# [profiler tutorial](https://pytorch.org/tutorials/intermediate/tensorboard_profiler_tutorial.html)
-# shows it for a ResNet-18 whose `DataLoader` transforms images in the main process: while
-# `enumerate(DataLoader)` runs, "the GPU is idle". We have no GPU trace of our own; on a CPU
-# the waiting shows as the "get batch" share.
+# thread, our two labels in every step. With a GPU the trace also has rows for its streams,
+# and the gaps there are the GPU waiting. On a CPU the waiting shows as the "get batch" share.
+
+# %% [markdown] slide_type="notes"
+# PyTorch's profiler tutorial
+# (https://pytorch.org/tutorials/intermediate/tensorboard_profiler_tutorial.html) shows a GPU
+# trace for a ResNet-18 whose DataLoader transforms images in the main process: while
+# enumerate(DataLoader) runs, "the GPU is idle". We have no GPU trace of our own.
 
 # %%
 from pathlib import Path
@@ -287,9 +312,8 @@ sorted(p.name for p in Path("traces").iterdir())
 # %% [markdown] slide_type="slide"
 # ## Train on the device
 #
-# `fit` is unchanged again: it only ever asked for batches. The profiling used up two of
-# `fast_train`'s shuffles, so training gets its own `DeviceBatches` (shuffle seed 0): run this
-# cell alone and the numbers repeat.
+# `fit` is unchanged: it only asks for batches. Its own `DeviceBatches` (shuffle seed 0)
+# makes this cell repeatable.
 
 # %%
 seed_everything(0)
@@ -303,11 +327,14 @@ assert after[1] >= 0.80  # it learned (chance: 0.10); the order alone moves it, 
 report(valid_loss=after[0], valid_acc=after[1])
 
 # %% [markdown] slide_type="fragment"
-# These are not notebook 09's numbers: the same model, initial weights and steps, but another
-# order of batches. After one epoch, the order alone moves this CNN by points: five shuffle
-# seeds of `DeviceBatches` gave accuracies from 0.857 to 0.899 (loss 0.323 to 0.462) on one
-# CPU, and notebook 09's `DataLoader` order 0.879 on the same. So compare the two data paths
-# by their time, as above, not by one training's accuracy.
+# Not notebook 09's numbers: the same model and weights, another order of batches. After one
+# epoch the order alone moves this CNN by points: compare data paths by time, not accuracy.
+
+# %% [markdown] slide_type="notes"
+# The profiling used up shuffles of fast_train; hence the fresh DeviceBatches. On the 2-core
+# AMD EPYC (AVX2), five shuffle seeds of DeviceBatches gave
+# accuracies from 0.857 to 0.899 (loss 0.323 to 0.462), and notebook 09's DataLoader order
+# 0.879.
 
 # %% [markdown] slide_type="subslide"
 # ## Your exercises
@@ -324,23 +351,25 @@ ex.progress("10")
 # Everything we wrote by hand has a maintained version:
 #
 # - [fastai](https://docs.fast.ai/) and [PyTorch Lightning](https://lightning.ai/docs/pytorch/stable/)
-#   run the loop, its callbacks (logging, schedules, early stopping) and the device moves: a
-#   model and data loaders in, `.to(device)` done for you.
+#   run the loop, its callbacks and the device moves for you.
 # - [torchmetrics](https://lightning.ai/docs/torchmetrics/stable/) accumulates metrics batch by
-#   batch, on any device, so `evaluate`'s bookkeeping is not yours either.
+#   batch, on any device.
 #
-# Knowing what they do inside, as you now do, is what makes them easy to debug.
+# Knowing what they do inside, as you now do, makes them easy to debug.
+
+# %% [markdown] slide_type="notes"
+# Callbacks: logging, schedules, early stopping. torchmetrics takes evaluate's bookkeeping
+# off your hands. Notebooks 11 and 12 stay with our own fit, to show what changes.
 
 # %% [markdown] slide_type="slide"
 # ## Recap
 #
 # - `torch.device` and `.to(device)`: the model once, every batch as it is loaded.
-# - Device mismatches are loud; read the two device names in the message.
-# - Profile before optimising, and compare like with like: warm up, alternate, and credit each
-#   saving to the part that got faster.
+# - Device mismatches are loud: read the two device names.
+# - Profile before optimising (`key_averages().table()`); credit each saving to the part
+#   that got faster.
 #
-# **The series:** from raw tensors to `fit(epochs, model, loss_func, opt, train_dl, valid_dl)`:
-# that is what `torch.nn` really is.
+# **Next:** 11 takes this `fit` past 99 % on a CPU; 12 spreads it over processes.
 #
 # **Read more:** [`torch.device`](https://pytorch.org/docs/stable/tensor_attributes.html#torch-device) ·
 # [`torch.profiler`](https://pytorch.org/docs/stable/profiler.html) ·

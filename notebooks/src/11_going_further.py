@@ -1,12 +1,16 @@
 # %% [markdown] slide_type="slide"
 # # torch.nn, really · 11 · Going further: 99 %+ on a CPU
 #
-# Our CNN scores about 91 %. Real models reach 99 %+ on MNIST. What does it take, with the
-# same `fit`, the same data, and a laptop CPU?
+# Notebook 09's CNN ends its epoch at about 88 % validation accuracy; real models reach 99 %+.
+# What does that take, with the same `fit`, on two CPU cores?
 #
-# **This notebook:** wider layers, `nn.BatchNorm2d`, AdamW with a one-cycle schedule, random
-# shifts, one change at a time; then the held-out test set, once, and what the model gets
-# wrong. *About 20 minutes. Its final training took under a minute on the 2-core CPU we measured.*
+# **This notebook:** a bigger CNN, `nn.BatchNorm2d`, AdamW and one cycle, random shifts,
+# label smoothing; then the test set and the mistakes. *About 20 minutes.*
+
+# %% [markdown] slide_type="notes"
+# 09's CNN: 0.8794 in notebook 09, 0.8755–0.8953 over its five seeds (08's ReLU CNN reached
+# 0.9075). The final training here took 38–46 s on the 2-core AMD EPYC (AVX2) that built
+# these outputs (four seeds).
 
 # %% [markdown] slide_type="subslide"
 # ## Where we are
@@ -17,7 +21,11 @@ from utils.roadmap import roadmap
 roadmap(11)
 
 # %% [markdown] slide_type="subslide"
-# The data as images, once, on the device; this notebook runs alone, so it uses every core.
+# ## Every core this process may use
+#
+# This notebook runs alone, so it uses them all. `os.cpu_count()` counts the machine's
+# cores; on Linux, `os.sched_getaffinity(0)` counts those this process may run on (fewer in
+# a container pinned to some cores). Neither sees a container's CPU-time quota.
 
 # %%
 import os
@@ -27,12 +35,18 @@ import torch
 import torch.nn.functional as F
 from torch import nn, optim
 
+cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+torch.set_num_threads(cores)
+
+# %% [markdown] slide_type="subslide"
+# The data as images, once, on the device (a GPU if there is one: notebook 10's `get_device`).
+
+# %%
 from utils.device import get_device
 from utils.loaders import DeviceBatches, WrappedDataLoader, mnist_datasets, to_images
 from utils.repro import report, seed_everything
 from utils.training import evaluate, fit
 
-torch.set_num_threads(os.cpu_count())
 device = get_device()
 train_ds, valid_ds = mnist_datasets()
 x_train, y_train = to_images(*train_ds[:])
@@ -70,12 +84,28 @@ model = mnist_cnn().to(device)
 results["09 CNN, SGD"] = budget_run(model, optim.SGD(model.parameters(), lr=0.1, momentum=0.9))
 print(f"accuracy {results['09 CNN, SGD'][0]:.4f}")
 
+# %% [markdown] slide_type="fragment"
+# A quarter epoch is too short for 09's CNN: it starts slowly (in notebook 12, with batches
+# of 64, its loss is still 2.27 at step 100, near where it starts), and notebook 09 needed a
+# whole epoch to reach 88 %. Every step below gets the same 100 steps.
+
 # %% [markdown] slide_type="slide"
-# ## Step 1: wider, and a classifier that sees where
+# ## Step 1: a bigger CNN that sees where
 #
-# Three stride-2 convolutions, as in 09, but wider (32 → 64 → 128 channels; the first 5×5).
-# No average at the end: `nn.Flatten` hands all 128 × 4 × 4 features to the linear layer,
-# so it knows *where* each one fired. Every convolution works on 14×14 pixels or fewer: cheap.
+# Three stride-2 convolutions, as in 09, with four changes at once:
+#
+# - channels 16 → 16 → 10 become 32 → 64 → 128;
+# - the first kernel is 5×5, not 3×3;
+# - `nn.Flatten` and `nn.Linear` replace the average pool: the classifier sees *where*;
+# - ReLU throughout: the linear layer, not 09's LeakyReLU, gives the class scores.
+
+# %% [markdown] slide_type="notes"
+# One step with four changes says what they buy together, not which of them does. Every
+# convolution works on 14×14 pixels or fewer: cheap. `conv`'s `norm` adds batch norm, which
+# step 2 explains; it stays off until then.
+
+# %% [markdown] slide_type="subslide"
+# ## The code
 
 # %%
 # saved to utils/models.py
@@ -85,26 +115,58 @@ def conv(c_in, c_out, stride=2, norm=False, ks=3):
     return nn.Sequential(*layers, *([nn.BatchNorm2d(c_out)] if norm else []), nn.ReLU())
 
 
-def wide_cnn(norm=False):
+def recipe_cnn(norm=False):
     """Notebook 11's CNN: three stride-2 convolutions (32 -> 128 channels, 28 -> 4 pixels), all
-    128 x 4 x 4 features into one linear layer. nn.Flatten is 09's Lambda(flatten), built in
-    (and it accepts channels_last tensors, which .view cannot flatten)."""
+    128 x 4 x 4 features into one linear layer, so 28 x 28 inputs only. nn.Flatten is 09's
+    Lambda(flatten), built in (and it accepts channels_last tensors, which .view cannot)."""
     return nn.Sequential(conv(1, 32, norm=norm, ks=5), conv(32, 64, norm=norm),
                          conv(64, 128, norm=norm), nn.Flatten(), nn.Linear(128 * 4 * 4, 10))
+
+# %% [markdown] slide_type="fragment"
+# The price: `nn.Linear` expects exactly 128 × 4 × 4 features, so the model takes 28×28
+# images only. 09's any-size property is gone.
 
 # %% [markdown] slide_type="subslide"
 # Trained like step 0: SGD with momentum, the same budget.
 
 # %%
 seed_everything(0)
-model = wide_cnn().to(device)
-results["wider"] = budget_run(model, optim.SGD(model.parameters(), lr=0.1, momentum=0.9))
-print(f"accuracy {results['wider'][0]:.4f}")
-assert results["wider"][0] > results["09 CNN, SGD"][0] + 0.3  # better, by far
+model = recipe_cnn().to(device)
+results["bigger CNN"] = budget_run(model, optim.SGD(model.parameters(), lr=0.1, momentum=0.9))
+print(f"accuracy {results['bigger CNN'][0]:.4f}")
+assert results["bigger CNN"][0] > results["09 CNN, SGD"][0] + 0.3  # better, by far
 
 # %% [markdown] slide_type="fragment"
 # Better by far, in the same quarter epoch. Yet its activations shrink from layer to layer,
-# as the next slide measures: deeper, or at a higher learning rate, that starts to hurt.
+# as the next slides measure. Three layers still train; we do not try deeper ones here.
+
+# %% [markdown] slide_type="subslide"
+# ## Batch norm: what it computes
+#
+# In training, `nn.BatchNorm2d` takes each channel's values over the whole batch (every image,
+# every pixel), subtracts their mean and divides by their standard deviation. Then it scales
+# by γ and shifts by β, two learned numbers per channel (`weight` and `bias`), so the network
+# can undo the normalisation where that helps.
+
+# %%
+seed_everything(0)
+bn = nn.BatchNorm2d(2)  # 2 channels; gamma (.weight) starts at 1, beta (.bias) at 0
+x = torch.randn(64, 2, 5, 5) * 3 + 1  # a batch: 64 images, 2 channels of 5x5; mean 1, std 3
+y = bn(x)  # training mode: normalised with this batch's own statistics
+mean = x.mean((0, 2, 3), keepdim=True)  # per channel: over images, rows and columns
+var = x.var((0, 2, 3), unbiased=False, keepdim=True)
+gamma, beta = bn.weight.view(1, -1, 1, 1), bn.bias.view(1, -1, 1, 1)
+by_hand = (x - mean) / (var + bn.eps).sqrt() * gamma + beta
+print("bn(x) is (x - mean) / std * gamma + beta:", torch.allclose(y, by_hand, atol=1e-5))
+print("running mean:", bn.running_mean)  # 10 % of the way from 0 to this batch's mean of ~1
+
+# %% [markdown] slide_type="subslide"
+# ## Batch norm: running averages, and no bias
+#
+# - Each training batch also nudges a running mean and variance. `model.eval()` uses those
+#   instead, so an image's prediction does not depend on the rest of its batch.
+# - `conv(norm=True)` builds its convolution without a bias: subtracting the mean removes any
+#   constant the convolution adds, and β adds one back.
 
 # %% [markdown] slide_type="subslide"
 # ## The scale of the activations, layer by layer
@@ -119,39 +181,51 @@ for name, norm in (("plain", False), ("batch norm", True)):
     seed_everything(0)
     x, scales[name] = xb, []
     with torch.no_grad():
-        for block in wide_cnn(norm).to(device)[:3].train():  # the three conv blocks
+        for block in recipe_cnn(norm).to(device)[:3].train():  # the three conv blocks
             x = block(x)
             scales[name].append(x.std().item())
     print(f"{name:10}", "  ".join(f"{s:.3f}" for s in scales[name]))
-plain = scales["plain"]
-assert all(b < 0.7 * a for a, b in zip(plain, plain[1:]))  # each smaller than the one before
-assert all(0.5 < s < 0.7 for s in scales["batch norm"])  # the same scale at every depth
+assert all(b < a for a, b in zip(scales["plain"], scales["plain"][1:]))  # plain: shrinking
 
 # %% [markdown] slide_type="subslide"
 # ## What the scale shows
 #
-# Plain, each block's output is less than half as spread as the one before it (the last, a
-# sixth of the first). With batch norm, every block's output has about the same scale.
+# Plain, with PyTorch's default init, each block's output is less than half as spread as the
+# one before it (the last, a sixth of the first). With batch norm, every block's output has
+# about the same scale: about 0.6, not 1, because the ReLU after it zeroes the negative half.
+
+# %% [markdown] slide_type="notes"
+# A standard normal after ReLU has a standard deviation of √(1/2 − 1/(2π)) ≈ 0.58.
 
 # %% [markdown] slide_type="slide"
 # ## Step 2: `nn.BatchNorm2d`
 #
-# Normalise each channel over the batch after every convolution: activations keep a steady
-# scale through the layers, however many there are and whatever the step size.
+# Batch norm after every convolution: each block's output keeps the steady scale measured
+# above. Then the same training as step 1, and the change it makes.
 
 # %%
 seed_everything(0)
-model = wide_cnn(norm=True).to(device)
+model = recipe_cnn(norm=True).to(device)
 results["+ batch norm"] = budget_run(model, optim.SGD(model.parameters(), lr=0.1, momentum=0.9))
 print(f"accuracy {results['+ batch norm'][0]:.4f}")
-before, after = results["wider"][0], results["+ batch norm"][0]
-se = (before * (1 - before) / len(valid_ds)) ** 0.5  # sqrt(p(1 - p)/n): an accuracy's noise
+before, after = results["bigger CNN"][0], results["+ batch norm"][0]
+se = (before * (1 - before) / len(valid_ds)) ** 0.5  # sqrt(p(1 - p)/n): one accuracy's noise
 print(f"change from step 1: {after - before:+.4f}; standard error on 10,000 images: {se:.4f}")
-assert abs(after - before) < 3 * 2**0.5 * se  # within noise: a difference of two has sqrt(2) se
+
+# %% [markdown] slide_type="subslide"
+# ## Is that a real change?
+#
+# The standard error, √(p(1 − p)/n): how far other 10,000 images would move one accuracy.
+# A rough yardstick (both models see the same images; a new seed moves a run). Two
+# standard errors or less, from one run, we do not call.
 
 # %% [markdown] slide_type="fragment"
-# Within noise: three layers at this learning rate train well enough without it. We keep it
-# for the steady scale it gives every layer, which deeper networks and larger steps need.
+# This gain we do not call; we keep batch norm for the steady scale.
+
+# %% [markdown] slide_type="notes"
+# In the README's table (one run each, 2-core AVX2 machine), the final recipe without batch
+# norm ended at 0.9925 validation accuracy, against 0.9936 with it on the same seed: within
+# noise too. This notebook does not show batch norm paying off; it shows the mechanism.
 
 # %% [markdown] slide_type="subslide"
 # ## Exercise: a batch-normed block
@@ -172,9 +246,10 @@ conv_bn = ex.check("11.conv_bn", conv_bn)
 # %% [markdown] slide_type="slide"
 # ## Step 3: AdamW and a one-cycle schedule
 #
-# AdamW adapts each parameter's step and decays weights properly; `OneCycleLR` warms the
-# learning rate up (the first 15 % of steps), then anneals it to almost zero by the last
-# step. It steps in the hook.
+# - **AdamW**: Adam (notebook 04: each parameter's step scaled by its gradients' recent size),
+#   with weight decay applied to the weights directly rather than added to the gradient.
+# - **`OneCycleLR`** changes the learning rate at every step (it steps in the hook): up for
+#   the first 15 % (warm-up), then down to almost zero (annealing).
 
 # %%
 def adamw_one_cycle(model, total_steps, lr=1e-2):
@@ -184,9 +259,25 @@ def adamw_one_cycle(model, total_steps, lr=1e-2):
 
 
 seed_everything(0)
-model = wide_cnn(norm=True).to(device)
+model = recipe_cnn(norm=True).to(device)
 results["+ AdamW, one cycle"] = budget_run(model, *adamw_one_cycle(model, 100))
 print(f"accuracy {results['+ AdamW, one cycle'][0]:.4f}")
+
+# %% [markdown] slide_type="subslide"
+# ## The one-cycle learning rate, step by step
+#
+# Warm-up: small steps while the weights are random and the gradients unreliable. Annealing:
+# ever smaller steps at the end, to settle in a minimum rather than bounce around it.
+
+# %%
+opt, sched = adamw_one_cycle(nn.Linear(1, 1), total_steps=100)  # a stand-in model
+lrs = []
+for _ in range(100):
+    lrs.append(sched.get_last_lr()[0])
+    opt.step()  # (no gradients: nothing moves) then the schedule's step, as in training
+    sched.step()
+print("step         ", " ".join(f"{k:7}" for k in (0, 5, 10, 15, 30, 50, 70, 99)))
+print("learning rate", " ".join(f"{lrs[k]:7.5f}" for k in (0, 5, 10, 15, 30, 50, 70, 99)))
 
 # %% [markdown] slide_type="slide"
 # ## Step 4: random shifts
@@ -201,24 +292,28 @@ def random_shift(xb, yb, pixels=1):
     theta[:, :, 2] = torch.randint(-pixels, pixels + 1, (n, 2), device=xb.device) * 2 / 28
     grid = F.affine_grid(theta, list(xb.shape), align_corners=False)
     shifted = F.grid_sample(xb, grid, mode="nearest", align_corners=False)
-    return shifted.contiguous(memory_format=torch.channels_last), yb  # see the last run
+    # channels_last: the layout the final run's model uses ("Why these choices", below)
+    return shifted.contiguous(memory_format=torch.channels_last), yb
+
+# %% [markdown] slide_type="subslide"
+# Trained like step 3, with the shifts wrapped around the batches.
 
 # %%
 seed_everything(0)
-model = wide_cnn(norm=True).to(device)
+model = recipe_cnn(norm=True).to(device)
 results["+ random shifts"] = budget_run(model, *adamw_one_cycle(model, 100), augment=random_shift)
 print(f"accuracy {results['+ random shifts'][0]:.4f}")
 before, after = results["+ AdamW, one cycle"][0], results["+ random shifts"][0]
-se = (before * (1 - before) / len(valid_ds)) ** 0.5  # sqrt(p(1 - p)/n): an accuracy's noise
+se = (before * (1 - before) / len(valid_ds)) ** 0.5  # sqrt(p(1 - p)/n): one accuracy's noise
 print(f"change from step 3: {after - before:+.4f}; standard error on 10,000 images: {se:.4f}")
-assert abs(after - before) < 3 * 2**0.5 * se  # within noise: a difference of two has sqrt(2) se
 
 # %% [markdown] slide_type="subslide"
 # ## What the shifts changed
 #
-# On a quarter epoch, shifts change nothing we can measure: the change is within the noise
-# of a 10,000-image validation set. We keep them for the real run, which shows every image
-# three times; this notebook does not measure what they add there.
+# About two standard errors, from one run: not a change we can call. On a quarter epoch
+# each image is seen once, so there is little memorising for shifts to prevent. We keep them
+# for the real run, which shows every image three times; this notebook does not measure what
+# they add there.
 
 # %% [markdown] slide_type="subslide"
 # ## Exercise: a shift by hand
@@ -260,40 +355,57 @@ from utils.tracking import init_run, log_dict
 
 epochs, bs = 3, 256
 train = WrappedDataLoader(DeviceBatches(x_train, y_train, bs, device, shuffle=True), random_shift)
-smooth_loss = partial(F.cross_entropy, label_smoothing=0.1)  # targets of 0.9, not 1
+smooth_loss = partial(F.cross_entropy, label_smoothing=0.1)  # explained on the next slide
 seed_everything(0)
-model = wide_cnn(norm=True).to(device, memory_format=torch.channels_last)
+model = recipe_cnn(norm=True).to(device, memory_format=torch.channels_last)
 opt, sched = adamw_one_cycle(model, epochs * len(train))
+
+# %% [markdown] slide_type="subslide"
+# ## Label smoothing
+#
+# `label_smoothing=0.1` takes 0.1 of the target away from the right digit and spreads it
+# evenly over all ten: 0.91 for the right digit, 0.01 for each other. The model is never
+# asked for certainty, so it stops pushing answers it already has right.
+
+# %%
+target = torch.full((10,), 0.1 / 10)  # the 0.1, spread over the ten digits...
+target[3] += 0.9  # ...and the rest on the right one: here a 3
+print("target:", target)
+perfect = target.log().unsqueeze(0)  # scores whose softmax is exactly the target
+print(f"the lowest loss it allows: {smooth_loss(perfect, torch.tensor([3])):.3f}")
+
+# %% [markdown] slide_type="fragment"
+# So the training loss cannot go below 0.50: watch the progress bar.
 
 # %% [markdown] slide_type="subslide"
 # ## Why these choices
 #
-# - **Cheap where it counts:** every convolution works on 14×14 pixels or fewer, where it
-#   costs a quarter of what it would at 28×28 (`make bench` counts the operations).
-# - **Three epochs of 256-image batches:** the fewest epochs that reached 99.3 % in our
-#   search (the README's table); big batches keep both cores busy.
-# - **Label smoothing 0.1:** the target is 0.9 for the right digit, not 1, so the model stops
-#   pushing answers it already has right (the training loss bottoms out near 0.5, not 0).
-# - **One-pixel shifts:** two pixels did no better over three epochs. **`channels_last`:**
-#   pixel-by-pixel storage, the layout fast CPU convolutions prefer.
+# - **Cheap where it counts:** every convolution works on 14×14 pixels or fewer, a quarter
+#   of the cost at 28×28.
+# - **Three epochs of 256-image batches:** no two-epoch run of our search (the README's
+#   table) reached 99.3 %; the recipe itself was not tried at two.
+# - **One-pixel shifts:** two did no better. **`channels_last`:** notebook 08's faster layout.
 
 # %% [markdown] slide_type="subslide"
 # ## Train, with a progress bar and W&B in the hooks
 
 # %% tags=["long"]
-run = init_run(config={"epochs": epochs, "bs": bs, "model": "wide_cnn, batch norm"})
+run = init_run(config={"epochs": epochs, "bs": bs, "model": "recipe_cnn, batch norm"})
 
-# %% slide_type="subslide" tags=["long", "nbval-ignore-output"]
-# Output ignored by the tests: the progress bar's last state and the seconds it took.
-from IPython.display import clear_output
+# %% [markdown] slide_type="subslide"
+# ## The training hook: the schedule, the bar, W&B
 
-
+# %% tags=["long"]
 def on_step(metrics):
     sched.step()
     bar.update()
     bar.set_postfix(loss=f"{metrics['train_loss']:.3f}", refresh=False)  # drawn with the bar
     if bar.n % 20 == 0:  # every 20th step: W&B's own process would compete for the 2 cores
         log_dict(metrics)
+
+# %% slide_type="subslide" tags=["long", "nbval-ignore-output"]
+# Output ignored by the tests: the progress bar's last state and the seconds it took.
+from IPython.display import clear_output
 
 # mininterval: redraw at most every 2 s; each redraw is a message the notebook must receive
 with tqdm(total=epochs * len(train), desc="training", mininterval=2) as bar:
@@ -317,13 +429,17 @@ print(f"trained in {train_seconds:.0f} s")
 print(f"{bar.n} steps: {epochs} epochs of {len(train)} batches of {bs} images")
 for epoch, acc in enumerate(history["valid_acc"], 1):
     print(f"after epoch {epoch}: validation accuracy {acc:.4f}")
-assert history["valid_acc"][-1] >= 0.993
 
 # %% [markdown] slide_type="slide"
-# ## The test set, once
+# ## The test set, at the end
 #
-# Every setting above was chosen on validation accuracy, which may flatter the model. The
-# 10,000 test images were never looked at: measured once, they say how it does on new digits.
+# Every setting was chosen on validation accuracy. A set you choose with flatters the winner
+# (it won partly by luck on those images), so report a number from images that played no
+# part in choosing: MNIST's own test file of 10,000 digits.
+
+# %% [markdown] slide_type="notes"
+# Not quite untouched: the search behind this recipe (the README's table) printed test
+# accuracy for every run too, though no choice was made on it. Say so.
 
 # %% tags=["long"]
 from utils.data import load_mnist
@@ -341,22 +457,23 @@ assert abs(test_acc - valid_acc) < 3 * 2**0.5 * se  # noise: a difference of two
 # %% [markdown] slide_type="subslide"
 # ## What the two accuracies show
 #
-# The model does about as well on digits nobody looked at as on the validation set. Each
-# accuracy is one sample of 10,000 images: another sample would move it by about one standard
-# error, so a difference this size, either way, is sampling noise. Whatever our choices
-# flatter validation accuracy by is too small for 10,000 images to show.
-#
-# Another seed is another draw too: over seeds 0–3 the recipe ended at 99.28–99.40 %
-# validation and 99.29–99.38 % test accuracy (the README's table), one seed just under
-# 99.3 % on each.
+# The model does about as well on the test set as on validation. Each accuracy is one
+# sample of 10,000 images: another sample would move it by about one standard error, so a
+# difference this size is sampling noise. What our choices flatter validation accuracy by
+# is too small for 10,000 images to show.
+
+# %% [markdown] slide_type="subslide"
+# Another seed is another draw: over seeds 0–3 the recipe ended at 99.28–99.40 % validation
+# and 99.29–99.38 % test accuracy (the README's table, 2-core AVX2 machine).
 
 # %% tags=["long", "nbval-ignore-output"]
 # Output ignored by the tests: it includes the training seconds.
 report(valid_acc=history["valid_acc"][-1], test_acc=test_acc, train_seconds=train_seconds)
 
 # %% [markdown] slide_type="notes"
-# Stress "once": every decision above was made on validation accuracy. If the audience asks
-# to try another setting now, that is a question for the validation set, not the test set.
+# Stress "at the end": every decision above was made on validation accuracy. If the audience
+# asks to try another setting now, that is a question for the validation set, not the test
+# set. Be honest about the search: it printed test accuracy too (the README's table).
 
 # %% [markdown] slide_type="slide"
 # ## What it gets wrong: the confusion matrix
@@ -390,13 +507,14 @@ show_digits(x_test[worst], [f"{preds[i]} ({y_test[i]})" for i in worst], nrows=2
 # %% [markdown] slide_type="slide"
 # ## Save the weights, load them anywhere
 #
-# A `state_dict` holds tensors only. `torch.load(..., weights_only=True)` refuses anything
-# else: notebook 00's "never unpickle a download", applied to models.
+# A `state_dict` is a dictionary of tensors. `torch.load(..., weights_only=True)` (the default
+# since torch 2.6; written out to be plain) rebuilds only tensors, plain containers and a few
+# listed types, and refuses any other object: notebook 00's "never unpickle a download".
 
 # %% tags=["long"]
-torch.save(model.state_dict(), "mnist_wide_cnn.pt")
-fresh = wide_cnn(norm=True).to(device)
-fresh.load_state_dict(torch.load("mnist_wide_cnn.pt", weights_only=True))
+torch.save(model.state_dict(), "mnist_recipe_cnn.pt")
+fresh = recipe_cnn(norm=True).to(device)
+fresh.load_state_dict(torch.load("mnist_recipe_cnn.pt", weights_only=True))
 print(f"reloaded model, test accuracy {evaluate(fresh, loss_func, test_dl)[1]:.4f}")
 
 # %% [markdown] slide_type="subslide"
@@ -411,11 +529,10 @@ ex.progress("11")
 # %% [markdown] slide_type="slide"
 # ## Recap
 #
-# - Capacity where it is cheap (wider layers on small images), normalisation (`BatchNorm2d`),
-#   a better optimizer and schedule (AdamW, one cycle), augmentation (random shifts) and label
-#   smoothing took the same `fit` past 99.3 % in three epochs.
+# - A bigger CNN, `BatchNorm2d`, AdamW with one cycle, random shifts and label smoothing took
+#   the same `fit` to about 99.3 % in three epochs.
 # - The scheduler and the progress bar are hooks: `fit` did not change.
-# - The test set is for the end, once.
+# - Choose on validation; test at the end.
 #
 # **Next:** the same training on several processes.
 #

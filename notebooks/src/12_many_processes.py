@@ -23,14 +23,13 @@ roadmap(12)
 # - Each rank holds the whole model and trains on **its own shard** of every batch.
 # - After `backward()`, DDP **averages the gradients** across ranks, so every rank takes the
 #   same optimizer step and the copies stay identical.
-#
-# The script that does it is `utils/ddp.py`; `torchrun` starts the ranks and tells each one
-# who it is through environment variables (`RANK`, `WORLD_SIZE`, ...). It trains notebook
-# 09's CNN (`--model cnn`) or notebook 11's recipe (`--model wide`).
 
 # %% [markdown] slide_type="notes"
-# Point at the three bullets; the rest of the notebook is each of them in code. A notebook
-# cell cannot be a rank itself, so the notebook runs the script, as you would in a terminal.
+# Point at the three bullets; the rest of the notebook is each of them in code. The script
+# that does it is `utils/ddp.py`; `torchrun` starts the ranks and tells each one who it is
+# through environment variables (`RANK`, `WORLD_SIZE`, ...). It trains notebook 09's CNN
+# (`--model cnn`) or notebook 11's recipe (`--model recipe`). A notebook cell cannot be a
+# rank itself, so the notebook runs the script, as you would in a terminal.
 
 # %% [markdown] slide_type="slide"
 # ## Joining the group
@@ -62,7 +61,7 @@ print(getsource(ddp.loaders).split('"""\n')[-1])
 # `all_reduce`; only rank 0 prints and saves.
 
 # %%
-print(getsource(ddp.evaluate_across_ranks).split('"""\n')[-1])
+print(getsource(ddp.evaluate_across_ranks))
 
 # %% [markdown] slide_type="slide"
 # ## Launching: one process, then two
@@ -91,12 +90,16 @@ def lines(out):
 # %% [markdown] slide_type="subslide"
 # ## One process
 #
-# Rank 0 prints the training loss of the whole global batch at a few steps, validation after
-# the epoch, and whether the ranks' weights agree. Its timings wait for "When does it pay?".
+# Rank 0 prints the global batch's training loss at a few steps, validation after the epoch,
+# and whether the ranks' weights agree (its timings come later).
 
 # %%
 one = torchrun(1, "--model", "cnn")
 print(lines(one))
+
+# %% [markdown] slide_type="fragment"
+# 0.8913, not 09's 0.8794: the same model, but `DistributedSampler` shuffles in another
+# order, and each rank uses one thread. Another draw (09's five seeds: 0.8755–0.8953).
 
 # %% [markdown] slide_type="subslide"
 # ## Two processes; rank 0 saves the model
@@ -134,10 +137,13 @@ assert gaps[max(gaps)] > 1e-3  # by the last step, two different runs
 # %% [markdown] slide_type="subslide"
 # ## Did two processes learn what one did?
 #
-# So 1 and 2 processes differ the way one run differs on two CPUs: by rounding only. Under four
-# CPU settings (kernels picked with `ATEN_CPU_CAPABILITY` and `ONEDNN_MAX_CPU_ISA`), with 1 and
-# 2 processes each, this epoch's accuracy ranged from 0.8865 to 0.8992 on an AVX2 machine. We
-# ask both runs to reach 0.85 and to agree within 0.03.
+# So 1 and 2 processes differ the way one run differs on two CPUs: by rounding only. We ask
+# both runs to reach 0.85 and to agree within 0.03.
+
+# %% [markdown] slide_type="notes"
+# Under four CPU settings (kernels picked with `ATEN_CPU_CAPABILITY` and `ONEDNN_MAX_CPU_ISA`),
+# with 1 and 2 processes each, this epoch's accuracy ranged from 0.8865 to 0.8992 on the
+# 2-core AVX2 machine.
 
 # %%
 runs = {"1 process": summary(one), "2 processes": summary(two)}
@@ -182,38 +188,45 @@ report(valid_loss_1proc=s1["valid_loss"], valid_acc_1proc=s1["valid_acc"],
 # ## When does it pay?
 #
 # Two models, 1 and 2 processes each, on this machine now: 09's CNN (the runs above), and
-# notebook 11's recipe (wide, batch norm, AdamW, one cycle; a global batch of 256; without its
-# shifts and label smoothing, which change images and targets, not the cost) on 10,000 images. The figure to read is the **efficiency**: speed-up / processes (100 %: perfect).
+# notebook 11's recipe on 10,000 images (a global batch of 256). The figure to read is the
+# **efficiency**: speed-up / processes (100 %: perfect).
+
+# %% [markdown] slide_type="notes"
+# 11's recipe here: batch norm, AdamW, one cycle, without the shifts and label smoothing.
+# The shifts cost a little time per step (11's side-by-side table: 5.9 s → 6.7 s for 100
+# steps on the 2-core AVX2 machine) but add nothing the ranks exchange.
 
 # %%
-wide = {n: torchrun(n, "--model", "wide", "--limit", "10000") for n in (1, 2)}
-print("\n".join(ln for ln in wide[2].splitlines() if ln.startswith(("2 process", "weights"))))
+recipe = {n: torchrun(n, "--model", "recipe", "--limit", "10000") for n in (1, 2)}
+print("\n".join(ln for ln in recipe[2].splitlines() if ln.startswith(("2 process", "weights"))))
 
 # %% [markdown] slide_type="subslide"
 # ## Both models, side by side
 
 # %% tags=["nbval-ignore-output"]
 # Output ignored by the tests: samples/s and milliseconds vary by machine and its load.
-print("model     1 process  2 processes  speed-up  efficiency  a 2-process step: arithmetic + wait")
-for name, (a, b) in {"09's CNN": (one, two), "11's wide": (wide[1], wide[2])}.items():
+print("model       1 process  2 processes  speed-up  efficiency  a 2-process step: arithmetic + wait")
+for name, (a, b) in {"09's CNN": (one, two), "11's recipe": (recipe[1], recipe[2])}.items():
     a, b = summary(a), summary(b)
     up = b["samples_per_s"] / a["samples_per_s"]
-    print(f"{name:9} {a['samples_per_s']:7,.0f}/s {b['samples_per_s']:9,.0f}/s {up:8.2f}x "
+    print(f"{name:11} {a['samples_per_s']:7,.0f}/s {b['samples_per_s']:9,.0f}/s {up:8.2f}x "
           f"{up / 2:10.0%}   {b['arithmetic_ms']:6.1f} ms + {b['wait_ms']:5.1f} ms "
           f"({b['wait_ms'] / b['step_ms']:.0%} waiting)")
 
 # %% [markdown] slide_type="subslide"
 # ## Why one pays and the other does not
 #
-# - **09's CNN** (3,930 weights, 32 images per rank): a step is a few milliseconds of
-#   arithmetic, and the all-reduce plus the wait for the slower rank a quarter or more of it.
-#   On the 2-core machines we measured, two processes ran 0.52–1.15x as fast as one: little
-#   or nothing gained, sometimes a loss.
-# - **11's recipe** (113,898 weights, 128 images per rank): a step is 60–70 ms of
-#   convolutions, and the wait for the exchange about a tenth of the step. Two processes ran
-#   1.35–1.62x as fast as one: an efficiency of 67–81 %.
+# - **09's CNN** (3,930 weights, 32 images per rank): a few milliseconds of arithmetic a
+#   step; the all-reduce and the wait are a large share.
+# - **11's recipe** (113,898 weights, 128 per rank): tens of milliseconds of convolutions;
+#   the wait is a small share.
 #
-# DDP pays when each step has real work; the split above says which case you are in.
+# DDP pays when each step has real work.
+
+# %% [markdown] slide_type="notes"
+# On the 2-core machines we measured, two processes ran 0.52–1.15x as fast as one for 09's
+# CNN (little or nothing gained, sometimes a loss), and 1.35–1.62x for 11's recipe (an
+# efficiency of 67–81 %).
 
 # %% [markdown] slide_type="notes"
 # Read the split out loud: arithmetic vs waiting. What decides is the wait's share of a
@@ -223,16 +236,45 @@ for name, (a, b) in {"09's CNN": (one, two), "11's wide": (wide[1], wide[2])}.it
 # %% [markdown] slide_type="slide"
 # ## Several machines: a rendezvous
 #
-# On two real machines you would type **the same command on each**; they find each other at
-# a *rendezvous* endpoint that both can reach (the c10d backend: a key-value store hosted by
-# the first to arrive), and number the ranks as they join:
+# On two machines, type **the same command on each**. They meet at a *rendezvous*: with
+# c10d, a key-value store hosted by the torchrun on HOST. Once both joined, nodes are
+# numbered in sorted order of host name; each node's processes take consecutive ranks.
 #
 # ```
 # torchrun --nnodes 2 --nproc-per-node 1 --rdzv-backend c10d \
 #          --rdzv-endpoint HOST:29400 --rdzv-id mnist -m utils.ddp
 # ```
+
+# %% [markdown] slide_type="notes"
+# `--node-rank` and `--master-addr` belong to the older *static* rendezvous. Sources, in
+# torch 2.13: `_matches_machine_hostname` (c10d_rendezvous_backend.py) decides who hosts the
+# store; `_mark_rendezvous_complete` (dynamic_rendezvous.py) ranks `sorted(participants)`,
+# each a (host name, process id, counter).
+
+# %% [markdown] slide_type="subslide"
+# ## On two real machines: the checklist
 #
-# (`--node-rank` and `--master-addr` belong to the older *static* rendezvous.)
+# - The same code, data and torch version on both; `utils` importable (`pip install` it).
+# - Both started within 600 s of each other (the rendezvous' join timeout).
+# - HOST's port 29400 open to the other; rank 0's machine also serves a random port, and gloo
+#   connects on more: allow TCP between the two machines.
+
+# %% [markdown] slide_type="subslide"
+# ## On two real machines: the command
+#
+# ```
+# OMP_NUM_THREADS=1 GLOO_SOCKET_IFNAME=eth0 \
+#   torchrun --nnodes 2 --nproc-per-node 1 --rdzv-backend c10d \
+#   --rdzv-endpoint HOST:29400 --rdzv-id mnist -m utils.ddp --model cnn
+# ```
+#
+# `GLOO_SOCKET_IFNAME` names the network interface (see `ip addr`) when the host name
+# resolves to a loopback address such as 127.0.1.1, as on many Debian systems.
+
+# %% [markdown] slide_type="notes"
+# `OMP_NUM_THREADS=1`: one thread per rank, as `utils.ddp.torchrun` sets it here. Add
+# `TORCH_DISABLE_SHARE_RDZV_TCP_STORE=1` with `--max-restarts` (see "Surviving a crash"), and
+# `--local-addr` if a machine's own name does not resolve to the address the other can reach.
 
 # %% [markdown] slide_type="subslide"
 # ## Two "nodes" on this machine
@@ -258,12 +300,17 @@ print("\n".join(ln for ln in talker.splitlines() if ln.startswith(("2 process", 
 #
 # - **SLURM**: one task per node, e.g. `srun --nodes 2 --ntasks-per-node 1 torchrun
 #   --nnodes 2 --nproc-per-node 8 --rdzv-backend c10d --rdzv-endpoint $HEAD:29400
-#   --rdzv-id $SLURM_JOB_ID -m utils.ddp`, with `HEAD` the first host of
-#   `scontrol show hostnames $SLURM_JOB_NODELIST`.
-# - **Kubernetes**: the Kubeflow Training Operator's `PyTorchJob` starts one pod per node and
-#   runs `torchrun` in each, with the rendezvous endpoint set for you.
-# - On GPUs: `init_process_group("nccl")` and each rank on its own device
-#   (`torch.cuda.set_device(local_rank)`).
+#   --rdzv-id $SLURM_JOB_ID -m utils.ddp`, `HEAD`: the first host.
+# - **Kubernetes**: Kubeflow's `PyTorchJob` creates the pods and tells each where the others
+#   are.
+# - **GPUs**: `init_process_group("nccl")`, a device per rank.
+
+# %% [markdown] slide_type="notes"
+# Under `PyTorchJob` your container's command runs torchrun or the script.
+# SLURM: `HEAD=$(scontrol show hostnames $SLURM_JOB_NODELIST | head -n 1)`. PyTorchJob (the
+# Kubeflow Training Operator, v1) sets `MASTER_ADDR`, `MASTER_PORT`, `WORLD_SIZE` and `RANK`
+# in each pod; with an elastic policy it sets torchrun's own settings (`PET_NNODES`,
+# `PET_RDZV_ENDPOINT`, ...) instead. GPUs: `torch.cuda.set_device(local_rank)`.
 #
 # [torchrun](https://pytorch.org/docs/stable/elastic/run.html) ·
 # [SLURM `srun`](https://slurm.schedmd.com/srun.html) ·
@@ -276,10 +323,8 @@ print("\n".join(ln for ln in talker.splitlines() if ln.startswith(("2 process", 
 #
 # - **Checkpoint** every few steps: model, optimizer, scheduler, step; on several machines,
 #   to storage they all read.
-# - **Restart**: `torchrun --max-restarts 1` restarts *every* rank when one dies (with
-#   `TORCH_DISABLE_SHARE_RDZV_TCP_STORE=1`: see the notes).
-# - **Resume**: the script finds the checkpoint and carries on from its step (the epoch, and
-#   the place in it, follow from the step).
+# - **Restart**: `torchrun --max-restarts 1` restarts *every* rank when one dies.
+# - **Resume**: the script loads the checkpoint and carries on from its step.
 
 # %% [markdown] slide_type="notes"
 # `utils.ddp.torchrun` also sets `TORCH_DISABLE_SHARE_RDZV_TCP_STORE=1`. Without it, the
@@ -304,7 +349,7 @@ print(getsource(ddp.save_checkpoint).split('"""\n')[-1])
 # %%
 from pathlib import Path
 
-args = ["--model", "wide", "--limit", "5120", "--epochs", "2", "--checkpoint-every", "5"]
+args = ["--model", "recipe", "--limit", "5120", "--epochs", "2", "--checkpoint-every", "5"]
 Path("ddp_checkpoint.pt").unlink(missing_ok=True)  # start from scratch
 crashed = torchrun(2, *args, "--checkpoint", "ddp_checkpoint.pt", "--fail-at-step", "27",
                    max_restarts=1)
@@ -329,19 +374,21 @@ assert same and runs["interrupted"]["resumed_at"] == 25
 # The checkpoint holds everything a step depends on: weights, batch-norm statistics, AdamW's
 # moments, the schedule's position. The sampler's shuffle follows from the seed and the epoch,
 # and the resumed run skips the 5 batches of epoch 2 already trained on. So steps 26 to 40
-# repeat the uninterrupted run's arithmetic, and end with the same numbers (asserted above).
-# (11's random shifts would also need the random generator's state in the checkpoint.)
+# repeat the uninterrupted run's arithmetic, and end with the same numbers.
+
+# %% [markdown] slide_type="notes"
+# 11's random shifts would also need the random generator's state in the checkpoint.
 
 # %% [markdown] slide_type="slide"
 # ## Where to go from here
 #
 # - When the model no longer fits one device: FSDP shards parameters, gradients and optimizer
-#   state across ranks. Lightning and Hugging Face Accelerate wrap all of this in a trainer.
-# - `torch.distributed.checkpoint` saves and loads sharded models in parallel; the
-#   [`DistributedSampler`](https://pytorch.org/docs/stable/data.html#torch.utils.data.distributed.DistributedSampler)
-#   docs say how it pads.
+#   state across ranks. Lightning's `Trainer` wraps all of this; Hugging Face Accelerate
+#   wraps the same pieces around a loop you keep writing yourself.
+# - `torch.distributed.checkpoint` saves and loads sharded models in parallel.
 #
-# **Read more:** [DDP tutorial](https://pytorch.org/tutorials/intermediate/ddp_tutorial.html) ·
+# **Read more:** [`DistributedSampler`](https://pytorch.org/docs/stable/data.html#torch.utils.data.distributed.DistributedSampler) ·
+# [DDP tutorial](https://pytorch.org/tutorials/intermediate/ddp_tutorial.html) ·
 # [`torchrun`](https://pytorch.org/docs/stable/elastic/run.html) ·
 # [fault tolerance](https://pytorch.org/tutorials/beginner/ddp_series_fault_tolerance.html) ·
 # [FSDP](https://pytorch.org/docs/stable/fsdp.html)

@@ -1,0 +1,314 @@
+"""The book (`make book`, tools/book.py) and the handouts (`make handouts`, tools/handouts.py)
+in a real browser (Debian Chromium via Playwright).
+
+The book is built once for this module, from the committed notebooks, into a temporary folder;
+every test reads that build: pages load cleanly and offline, search finds the chapters from
+file:// and from a server, links and anchors resolve, Colab and deck links point where they
+should, exercise solutions and speaker notes stay folded, and a rebuild changes nothing. Bad
+input: a notebook without outputs and a broken link each fail the build. The handouts: a PDF
+has one 16:9 page per slide (and one more per slide with notes when asked).
+"""
+
+import functools
+import hashlib
+import html
+import http.server
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from tools import book as bookmod
+from tools import handouts
+from utils.meta import colab_url
+from utils.roadmap import STEPS
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+CHAPTERS = [p.stem for p in NOTEBOOKS]
+CHROMIUM = handouts.CHROMIUM
+
+pytestmark = pytest.mark.xdist_group("book")  # one worker builds the book, reads it, prints
+
+
+def build(*args, cwd=ROOT):
+    return subprocess.run(
+        [sys.executable, "tools/book.py", *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def tree(folder: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """The book of the committed notebooks, copied first: a rebuild must see the same input."""
+    work = tmp_path_factory.mktemp("book")
+    (work / "notebooks").mkdir()
+    for path in NOTEBOOKS:
+        shutil.copy2(path, work / "notebooks")
+    out = work / "book"
+    done = build("--notebooks", work / "notebooks", "--out", out)
+    assert done.returncode == 0, f"make book failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    return out
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail("Chromium is missing under CI=true: .ci/run should apt-get install it")
+        pytest.skip("no Chromium here: apt-get install chromium to run the browser tests")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = handouts.launch(p)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def server(site):
+    """The book served over HTTP on 127.0.0.1, as a reader's `python -m http.server` would."""
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    handler = functools.partial(Quiet, directory=str(site))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+class Watch:
+    """Console errors, page errors, failed loads and requests that leave the site."""
+
+    def __init__(self, page, site_url):
+        self.errors, self.outside = [], []
+        page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
+        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        page.on("requestfailed", lambda r: self.errors.append(f"failed: {r.url}"))
+        page.on(
+            "request",
+            lambda r: None if r.url.startswith(site_url) else self.outside.append(r.url),
+        )
+
+
+def test_every_page_loads_offline_without_errors(site, browser):
+    """Every chapter, the home page and search, light and dark: no console error, nothing
+    requested outside the book's folder, every image loaded."""
+    base = site.resolve().as_uri()
+    for scheme in ("light", "dark"):
+        page = browser.new_page(color_scheme=scheme)
+        watch = Watch(page, base)
+        for name in ["index", *CHAPTERS, "search"]:
+            page.goto(f"{base}/{name}.html")
+            broken = page.evaluate(
+                "[...document.images].filter(i => !i.complete || !i.naturalWidth).map(i => i.src)"
+            )
+            assert broken == [], f"{name} ({scheme}): images not loaded: {broken}"
+            assert page.evaluate("document.documentElement.dataset.theme") == scheme, name
+        page.close()
+        assert watch.errors == [], f"{scheme}: console errors: {watch.errors}"
+        assert watch.outside == [], f"{scheme}: requests left the book: {watch.outside}"
+
+
+def chapters_teaching(term: str) -> set[str]:
+    """The chapters whose prose or code (not just an output) uses ``term``."""
+    found = set()
+    for path in NOTEBOOKS:
+        cells = nbformat.read(path, as_version=4).cells
+        if any(
+            re.search(rf"\b{term}\b", c.source) for c in cells if not bookmod.is_colab_plumbing(c)
+        ):
+            found.add(path.stem)
+    return found
+
+
+def search(page, base, term):
+    page.goto(f"{base}/search.html?q={term}")
+    page.wait_for_function(
+        "/Search finished|did not match/.test(document.querySelector('#search-results')"
+        "?.innerText || '')",
+        timeout=15_000,
+    )
+    hrefs = page.eval_on_selector_all("#search-results ul.search li a", "as => as.map(a => a.href)")
+    return {re.sub(r"\.html.*", "", h.rsplit("/", 1)[-1]) for h in hrefs}
+
+
+@pytest.mark.parametrize("term", ["zero_grad", "cross_entropy", "channels_last"])
+def test_search_lists_the_chapters_that_teach_it(site, browser, server, term):
+    want = chapters_teaching(term)
+    assert want, f"no notebook uses {term}: pick another term"
+    for base in (site.resolve().as_uri(), server):  # opened from disk, and served
+        page = browser.new_page()
+        watch = Watch(page, base)
+        found = search(page, base, term)
+        page.close()
+        assert want <= found, f"{base}: searching {term} misses {sorted(want - found)}"
+        assert found <= set(CHAPTERS) | {"index"}, f"{base}: {term} found {sorted(found)}"
+        assert watch.errors == [] and watch.outside == [], (watch.errors, watch.outside)
+
+
+def test_every_link_and_anchor_resolves(site):
+    assert bookmod.check_site(site) == []
+    # and every chapter is reached from the home page, in order, with prev/next between them
+    home = (site / "index.html").read_text(encoding="utf-8")
+    positions = [home.find(f'href="{name}.html"') for name in CHAPTERS]
+    assert -1 not in positions and positions == sorted(positions), positions
+    for before, name, after in zip(["index", *CHAPTERS], CHAPTERS, [*CHAPTERS[1:], None]):
+        text = (site / f"{name}.html").read_text(encoding="utf-8")
+        assert re.search(rf'class="left-prev"\s+href="{before}.html"', text), name
+        if after:
+            assert re.search(rf'class="right-next"\s+href="{after}.html"', text), name
+
+
+def test_the_link_check_finds_a_broken_link_or_anchor(tmp_path):
+    """check_site, which the build runs, is not blind: a missing page, a missing anchor and a
+    remote script are each reported."""
+    (tmp_path / "a.html").write_text(
+        '<a href="b.html#here">ok</a> <a href="b.html#gone">x</a> <a href="c.html">y</a>'
+        '<script src="https://cdn.example.org/x.js"></script>'
+    )
+    (tmp_path / "b.html").write_text('<h2 id="here">b</h2>')
+    problems = bookmod.check_site(tmp_path)
+    assert len(problems) == 3, problems
+    assert any("#gone: no such anchor" in p for p in problems)
+    assert any("c.html: no such file" in p for p in problems)
+    assert any("from the network" in p for p in problems)
+
+
+def test_colab_and_deck_links(site):
+    home = (site / "index.html").read_text(encoding="utf-8")
+    for name in CHAPTERS:
+        url = colab_url(f"{name}.ipynb")
+        text = (site / f"{name}.html").read_text(encoding="utf-8")
+        # the theme's launch button and the chapter's own link: both open this notebook
+        assert text.count(f'href="{url}"') == 2, f"{name}: Colab links"
+        assert f'href="{url}"' in home, f"home page lacks {name}'s Colab link"
+        deck = bookmod.deck_href(name)
+        assert f'href="{deck}"' in text and f'href="{deck}"' in home, f"{name}: deck link"
+        title = re.search(r"<title>(.*?)</title>", (site / deck).read_text(encoding="utf-8"))
+        step = STEPS[int(name[:2])]
+        assert title and step.title.replace("`", "") in html.unescape(title.group(1)), name
+
+
+def test_solutions_and_notes_stay_folded_until_opened(site, browser):
+    from utils import exercises as ex
+
+    page = browser.new_page()
+    for path in NOTEBOOKS:
+        name = path.stem
+        cells = nbformat.read(path, 4).cells
+        exercises = [
+            m for c in cells if c.cell_type == "code" for m in bookmod.CHECK.findall(c.source)
+        ]
+        assert sorted(exercises) == sorted(n for n in ex.EXERCISES if n.startswith(name[:2] + "."))
+        notes = [c for c in cells if bookmod.slide_type(c) == "notes"]
+        page.goto(f"{site.resolve().as_uri()}/{name}.html")
+        solutions = page.locator("details.solution")
+        assert solutions.count() == len(exercises), f"{name}: {solutions.count()} solutions"
+        assert page.locator("details.presenter-notes").count() == len(notes), name
+        assert page.locator("details[open]").count() == 0, f"{name}: a box is open"
+        shown = page.eval_on_selector_all(
+            "article pre", "ps => ps.filter(p => p.checkVisibility()).map(p => p.innerText.trim())"
+        )
+        for i, exercise in enumerate(exercises):
+            box, solution = solutions.nth(i), ex.solution_source(exercise).strip()
+            code = box.locator("pre")
+            assert not code.is_visible(), f"{exercise}: solution visible before its toggle"
+            assert solution not in shown, f"{exercise}: its solution is shown unfolded"
+            box.locator("summary").click()
+            assert code.is_visible() and code.inner_text().strip() == solution, exercise
+        # each exercise cell is shown as a task, with the verdict its check printed
+        assert page.locator(".cell.tag_exercise").count() == len(exercises), name
+        for exercise in exercises:
+            assert f"Exercise {exercise}:" in page.locator("article").inner_text(), exercise
+    page.close()
+
+
+def test_a_rebuild_with_nothing_changed_changes_nothing(site):
+    before = tree(site)
+    done = build("--notebooks", site.parent / "notebooks", "--out", site)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "(0 sources changed, 0 decks made)" in done.stdout, done.stdout
+    assert tree(site) == before
+
+
+def test_a_notebook_without_outputs_fails_the_build(tmp_path):
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    for path in NOTEBOOKS[:2]:
+        shutil.copy(path, notebooks)
+    bare = notebooks / NOTEBOOKS[1].name
+    nb = nbformat.read(bare, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    nbformat.write(nb, bare)
+    done = build("--notebooks", notebooks, "--out", tmp_path / "book")
+    assert done.returncode != 0
+    assert bare.name in done.stderr and f"make notebooks NB={bare.name[:2]}" in done.stderr
+    assert not (tmp_path / "book").exists()
+
+
+def test_a_broken_cross_reference_fails_the_build(tmp_path):
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    shutil.copy(NOTEBOOKS[0], notebooks)
+    path = notebooks / NOTEBOOKS[0].name
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.append(nbformat.v4.new_markdown_cell("See [the next one](99_nowhere.ipynb)."))
+    nbformat.write(nb, path)
+    done = build("--notebooks", notebooks, "--out", tmp_path / "book")
+    assert done.returncode != 0
+    assert "99_nowhere" in done.stderr, done.stderr[-3000:]
+    # and again: the failed build left no cache that would skip the page and pass
+    done = build("--notebooks", notebooks, "--out", tmp_path / "book")
+    assert done.returncode != 0 and "99_nowhere" in done.stderr
+
+
+def expected_slides(path) -> tuple[int, int]:
+    """(slides, slides with notes) that the notebook's slide metadata implies."""
+    kinds = [bookmod.slide_type(c) for c in nbformat.read(path, 4).cells]
+    slides, with_notes, has_notes = 0, 0, False
+    for kind in kinds:
+        if kind in ("slide", "subslide"):
+            slides += 1
+            has_notes = False
+        elif kind == "notes" and not has_notes:
+            with_notes, has_notes = with_notes + 1, True
+    return slides, with_notes
+
+
+@pytest.mark.parametrize("deck", ["01", "08"])  # fragments on several slides; the issue's deck
+def test_a_handout_has_one_16_9_page_per_slide(site, browser, tmp_path, deck):
+    path = next(p for p in NOTEBOOKS if p.name.startswith(deck))
+    slides, with_notes = expected_slides(path)
+    html = site / bookmod.deck_href(path.stem)
+    plain = handouts.print_deck(browser, html, tmp_path / "plain.pdf")
+    assert plain["slides"] == slides, plain
+    assert len(plain["pages"]) == slides, f"{len(plain['pages'])} pages for {slides} slides"
+    for width, height in plain["pages"]:
+        assert abs(width / height - 16 / 9) < 0.005, (width, height)
+    noted = handouts.print_deck(browser, html, tmp_path / "notes.pdf", notes=True)
+    assert noted["notes"] == with_notes, noted
+    assert len(noted["pages"]) == slides + with_notes
