@@ -79,7 +79,13 @@ def test_make_bench_with_one_notebook(copy):
     assert "fit vs bare loop" in out and result["fit_vs_bare_loop"]["ratio_bare_over_fit"] > 0
     assert list(result["notebooks"]["each"]) == ["00_data"]
     cnn, wide = result["training"]["09 CNN"], result["training"]["11 recipe"]
-    assert 0 < cnn["fraction_of_peak"] < 1 and 0 < wide["fraction_of_peak"] < 1
+    # timed while other tests share the cores, so no bound on the fraction itself: it must be
+    # the achieved rate over the peak measured in the same run
+    for r in (cnn, wide):
+        assert r["fraction_of_peak"] > 0
+        assert r["fraction_of_peak"] == pytest.approx(
+            r["gflops_per_s"] / result["matmul_gflops_per_s"]
+        )
     # counted, not timed: 11's recipe does ~14x the arithmetic per image of 09's CNN
     assert 10 < wide["flops_per_image"] / cnn["flops_per_image"] < 20
     assert "11 recipe training, batch 256:" in out and "of the matmul peak" in out

@@ -17,6 +17,9 @@ continues the current slide).
     python tools/notebooks.py export [--check]
     python tools/notebooks.py build [NAME ...]
     python tools/notebooks.py run [NAME ...]
+
+A NAME that matches no notebook stops ``build`` and ``run`` at once (exit status 1, naming it);
+``run`` exits 1 when a notebook raised, naming it.
 """
 
 from __future__ import annotations

@@ -49,7 +49,8 @@ def conv(c_in, c_out, stride=2, norm=False, ks=3):
 
 def recipe_cnn(norm=False):
     """Notebook 11's CNN: three stride-2 convolutions (32 -> 128 channels, 28 -> 4 pixels), all
-    128 x 4 x 4 features into one linear layer, so 28 x 28 inputs only. nn.Flatten is 09's
+    128 x 4 x 4 features into one linear layer, so only inputs that three halvings bring to
+    4 x 4 (25 to 32 pixels a side). nn.Flatten is 09's
     Lambda(flatten), built in (and it accepts channels_last tensors, which .view cannot)."""
     return nn.Sequential(conv(1, 32, norm=norm, ks=5), conv(32, 64, norm=norm),
                          conv(64, 128, norm=norm), nn.Flatten(), nn.Linear(128 * 4 * 4, 10))

@@ -16,7 +16,7 @@ import io
 
 import matplotlib.pyplot as plt
 import numpy as np
-from cycler import cycler
+from matplotlib import cycler  # matplotlib's own copy: no extra dependency
 
 # Petroff's colour-blind-safe cycle (matplotlib's "petroff10" style, chosen for distinctness
 # under simulated colour-vision deficiencies), keeping the six colours with at least 3:1 contrast
@@ -167,7 +167,7 @@ def plot_history(history, ax=None, smooth=50, epochs=None):
 
 def plot_logged_histograms(records, key):
     """Histograms that ``wandb.watch`` logged (``key`` e.g. "gradients/weight"), side by side."""
-    fig, axes = plt.subplots(1, len(records), figsize=(4 * len(records), 3.2), squeeze=False)
+    fig, axes = plt.subplots(1, len(records), figsize=(4 * len(records), 2.9), squeeze=False)
     what = key.split("/")[0][:-1]  # "gradient"
     lines = [f"Histograms of the logged {key}, one per step, side by side:"]
     for ax, rec in zip(axes[0], records):
@@ -192,7 +192,7 @@ def plot_confusion(preds, targets, classes=10):
     counts = np.zeros((classes, classes), dtype=int)
     np.add.at(counts, (np.asarray(targets), np.asarray(preds)), 1)
     mistakes = np.ma.masked_array(counts, mask=np.eye(classes, dtype=bool))
-    fig, ax = plt.subplots(figsize=(5.4, 3.9))
+    fig, ax = plt.subplots(figsize=(4.8, 3.4))
     cmap = plt.get_cmap(MATRIX_CMAP).with_extremes(bad="white")
     image = ax.imshow(mistakes, cmap=cmap, vmin=0)
     fig.colorbar(image, ax=ax, label="times, off the diagonal")
@@ -221,6 +221,23 @@ def plot_confusion(preds, targets, classes=10):
             ]
         ),
     )
+
+
+def plot_time_split(split, device_type, steps=50):
+    """Notebook 10's split of a profiled window: for each data path, milliseconds getting
+    batches (hatched) then in training steps (plain), stacked; hatching, not colour, tells
+    them apart. ``split``: {path name: (data seconds, step seconds)} per window of ``steps``."""
+    fig, ax = plt.subplots(figsize=(8, 2.4))
+    names = list(split)
+    data = [split[name][0] * 1e3 for name in names]
+    step = [split[name][1] * 1e3 for name in names]
+    ax.barh(names, data, color=PALETTE[1], hatch="//", label="get batch")
+    ax.barh(names, step, left=data, color=PALETTE[0], label="train step")
+    unit = f"ms per {steps} steps on {device_type}"
+    ax.set(xlabel=unit)
+    ax.legend(loc="lower right")
+    bars = "; ".join(f"{name}: {d * 1e3:.0f} + {s * 1e3:.0f}" for name, (d, s) in split.items())
+    show(fig, f"Stacked bars, {unit}, get batch (hatched) then train step: {bars}")
 
 
 def _graph_alt(tensor, params) -> str:

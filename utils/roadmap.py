@@ -74,7 +74,7 @@ STEPS = [
     Step(
         "11_going_further",
         "Going further: 99 %+ on a CPU",
-        "wider, `BatchNorm2d`, AdamW + one cycle, random shifts; the test set once",
+        "wider, `BatchNorm2d`, AdamW + one cycle, random shifts; the test set at the end",
         20,
         alone=True,
     ),

@@ -2,7 +2,7 @@
 # # torch.nn, really · 00 · The data
 #
 # A digit classifier from raw tensors, refactored one PyTorch feature at a time into clean
-# `torch.nn` code; the loss goes down at every step.
+# `torch.nn` code; after each refactor, training lowers its error (the loss).
 #
 # **This notebook:** MNIST with `pathlib` and `requests`; tensors.
 # *About 10 minutes.*
@@ -29,9 +29,10 @@ roadmap(0)
 # %% [markdown] slide_type="subslide"
 # ## Aside: which PyTorch, on which CPU
 #
-# Your CPU decides which kernels PyTorch runs, and the kernels decide the last bits of every
-# sum. Training a CNN (notebooks 08–12) can grow those bits into differences you see in the
-# printed loss and accuracy. If your numbers differ from the stored ones, this line says why.
+# Your CPU decides which kernels (the compiled code behind each operation) PyTorch runs, and
+# the kernels decide the last bits of every sum. Training a convolutional network (08–12) can
+# grow those bits into differences you see in the printed loss and accuracy. If your numbers
+# differ from the stored ones, this line says why.
 
 # %% [markdown] slide_type="notes"
 # An aside a presenter may skip: it matters only when someone's numbers differ from the slides.
@@ -77,16 +78,18 @@ path.exists()
 # %% [markdown] slide_type="subslide"
 # ## Why the series' `fetch` does more
 #
-# - A dropped connection leaves half a file that `exists()` then trusts: `fetch` checks a
-#   sha256 and keeps only a verified file.
-# - A slow mirror could hang the cell: `fetch` has timeouts and a size cap, and tries the
-#   next mirror.
+# - Whatever arrives is saved, an error page too, and `exists()` then trusts it: `fetch`
+#   keeps only a file whose sha256 fingerprint matches.
+# - A slow mirror can hang the cell: `fetch` has timeouts and a size cap, then tries the
+#   next.
 # - `requests` unzips a response sent with `Content-Encoding: gzip`: `fetch` keeps the bytes
 #   as sent.
 
 # %% [markdown] slide_type="notes"
-# The first point is the one that bites learners: a Colab runtime killed mid-download leaves a
-# truncated .gz, and the plain `if not path.exists()` never downloads it again.
+# The first point is the one that bites learners: `requests.get` does not raise on a 404 or
+# 403, so the plain cell saves the error page as the .gz, and `if not path.exists()` never
+# downloads it again. (A connection cut short raises instead, unless the server sent no
+# length: then a truncated body is saved just the same.)
 
 # %% [markdown] slide_type="subslide"
 # The heart of `utils.data._download`: stream to a temporary file in chunks, with a read
@@ -101,9 +104,9 @@ from utils import data
 print(inspect.getsource(data._download).split('"""\n')[-1])  # the code after the docstring
 
 # %% [markdown] slide_type="subslide"
-# `fetch` downloads a file only when it is missing or corrupt, and returns it unzipped. Each
-# mirror compresses its own way, so the .gz sizes differ; the bytes inside, which the sha256
-# checks, do not.
+# `fetch` downloads a file only when it is missing or corrupt, and returns it unzipped. A .gz
+# file's size depends on how it was compressed (this repository's copy was recompressed); the
+# bytes inside, which the sha256 checks, do not.
 
 # %%
 from utils.data import fetch
@@ -133,10 +136,10 @@ np.frombuffer(raw[4:16], dtype=">u4")  # the three dimensions
 # %% [markdown] slide_type="subslide"
 # ## Model files are pickles too
 #
-# `torch.save` writes a pickle. Save a model's `state_dict()` (its tensors by name), and load
-# it with `torch.load`. Since torch 2.6 `torch.load` defaults to `weights_only=True`: it
-# rebuilds tensors, plain containers, numbers and a short list of allowed types (`torch.Size`,
-# dtypes, ...), and refuses any other object.
+# `torch.save` writes a pickle (inside a zip file). Save a model's `state_dict()` (its tensors
+# by name), and load it with `torch.load`. Since torch 2.6 `torch.load` defaults to
+# `weights_only=True`: it rebuilds tensors, plain containers, numbers and a short list of
+# allowed types (`torch.Size`, dtypes, ...), and refuses any other object.
 
 # %% [markdown] slide_type="subslide"
 # `load_mnist` parses the IDX files, checks the sha256 of each, and returns the classic
@@ -161,6 +164,7 @@ show_digits(x_train, y_train, nrows=2, ncols=10)
 
 # %% [markdown] slide_type="subslide"
 # One digit, enlarged with PIL (`resize`, not `reshape`: we want more pixels, not a new shape).
+# `255 - pixels` turns white ink on black into black ink on white.
 
 # %%
 from PIL import Image

@@ -38,11 +38,12 @@ n, n_in = x_train.shape
 # start small; bias at zero.
 #
 # `requires_grad` tells PyTorch to record every operation done with a tensor, so that autograd
-# (automatic differentiation) can later compute the loss's gradient with respect to it.
+# (automatic differentiation) can later compute the gradient of the loss (the model's error,
+# defined below) with respect to it.
 
 # %%
 weights = torch.randn(n_in, 10) / math.sqrt(n_in)
-weights.requires_grad_()
+weights.requires_grad_()  # the trailing _ means "in place": it changes weights itself
 bias = torch.zeros(10, requires_grad=True)
 
 # %% [markdown] slide_type="notes"
@@ -53,8 +54,9 @@ bias = torch.zeros(10, requires_grad=True)
 # %% [markdown] slide_type="slide"
 # ## The model is just a function
 #
-# Multiply (`@`), add the bias, turn the scores into log-probabilities. This computation,
-# inputs to outputs, is the **forward pass**: all we write. PyTorch derives the gradients.
+# Matrix-multiply (`@`), add the bias, turn the scores into log-probabilities. This
+# computation, inputs to outputs, is the **forward pass**: all we write. PyTorch derives the
+# gradients.
 
 # %%
 def log_softmax(x):
@@ -71,10 +73,10 @@ def model(xb):
 # %% [markdown] slide_type="subslide"
 # ## Reading the `log_softmax` line
 #
-# Softmax makes each score positive (`exp`) and divides by the row's sum, so a row sums to 1.
-# Its log is x − log Σ exp x. `.sum(-1)` adds along the last dimension (a row's scores) and
-# drops it; `.unsqueeze(-1)` puts it back with size 1, so each row's total meets every score
-# of its row.
+# Softmax exponentiates each score (`exp`) and divides by its row's sum: rows sum to 1.
+# Its log is x − log Σ exp x. `.sum(-1)` adds along the last dimension (a row) and drops it;
+# `.unsqueeze(-1)` puts it back with size 1, which stretches to match (**broadcasting**):
+# each row's log-total reaches every score of its row.
 
 # %%
 scores = torch.tensor([[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]])
@@ -165,6 +167,8 @@ print(f"our first loss: {loss_func(preds, yb).item():.4f}; ln 10 = {math.log(10)
 # ## Accuracy
 #
 # The predicted digit is the one with the highest score; accuracy is how often it is right.
+# `argmax(dim=1)` finds, in each row, the column of the highest score; `.float()` turns
+# True/False into 1/0, so their mean is the fraction right.
 
 # %%
 def accuracy(out, yb):
@@ -235,13 +239,14 @@ weights.grad = bias.grad = None  # the training loop starts with no gradient
 # - **Learning rate** (`lr`): how far each step moves the parameters against their gradient.
 #   Too small and training crawls; too big and the loss jumps around or blows up.
 # - **Epoch**: one pass over all 50,000 training images. With batches of 64 that is
-#   782 steps; we train for 2 epochs.
+#   782 steps (50,000 / 64, rounded up); we train for 2 epochs.
 
 # %% [markdown] slide_type="subslide"
 # ## The training loop
 #
 # For each batch: predict, measure the loss, `backward()` for gradients, step the parameters
-# against their gradient, then zero the gradients for the next `backward()`.
+# against their gradient, then zero the gradients for the next `backward()`. Steps against
+# the gradient of one mini-batch at a time: **stochastic gradient descent** (SGD).
 
 # %%
 lr, epochs = 0.5, 2

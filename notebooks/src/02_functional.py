@@ -36,7 +36,7 @@ bias = torch.zeros(10, requires_grad=True)
 # %% [markdown] slide_type="slide"
 # ## A quick tour of `torch.nn.functional`
 #
-# By convention imported as `F`: PyTorch's operations as plain functions. A few of them, by
+# By convention imported as `F`: PyTorch's neural-network operations as plain functions. A few of them, by
 # kind:
 
 # %%
@@ -110,7 +110,8 @@ nll(log_softmax(scores), yb), F.cross_entropy(scores, yb)
 # ## Exercise: `my_cross_entropy`
 #
 # Write `my_cross_entropy(scores, target)` with two functions of `F`:
-# `F.log_softmax`, then `F.nll_loss`. It should equal `F.cross_entropy`.
+# `F.log_softmax` (tell it `dim=1`: along each row), then `F.nll_loss`. It should equal
+# `F.cross_entropy`.
 #
 # Stuck? `ex.hint("02.my_cross_entropy")`, then `ex.solution("02.my_cross_entropy")`.
 
@@ -137,6 +138,8 @@ log_softmax(big), F.log_softmax(big, dim=-1)
 #
 # Write `stable_log_softmax(x)`: subtract each row's largest score before `exp`.
 # Shifting a row changes nothing in the result, and `exp` never sees a big number.
+# `x.max(-1, keepdim=True)` gives each row's largest score as `.values` (and its column as
+# `.indices`).
 #
 # Stuck? `ex.hint("02.stable_log_softmax")`, then `ex.solution("02.stable_log_softmax")`.
 
@@ -164,8 +167,9 @@ def model(xb):
 # ## `evaluate`: the validation check, named once
 #
 # Notebook 01 wrote the validation check twice. As a function it serves every notebook to come:
-# no gradients (`no_grad`), any iterable of batches, and a mean weighted by batch size, so a
-# smaller last batch counts for what it holds.
+# no gradients (`@torch.no_grad()` above a `def` acts as a `with` around its body), any
+# iterable of batches, and a mean weighted by batch size: a smaller last batch counts for
+# what it holds.
 
 # %%
 # saved to utils/training.py

@@ -37,8 +37,8 @@ loss_func = F.cross_entropy
 # ## A model class
 #
 # Notebook 01's logistic regression as a class. Subclass `nn.Module`; wrap the tensors to
-# learn in `nn.Parameter`, which switches on their `requires_grad` and registers them with the
-# module; say what to compute in `forward`.
+# learn in `nn.Parameter`, which switches on their `requires_grad`; assigned to `self`, the
+# module registers them; say what to compute in `forward`.
 
 # %% [markdown] slide_type="notes"
 # An `nn.Module` is a PyTorch class, unrelated to a Python module (a file). Point out that
@@ -50,7 +50,7 @@ from torch import nn
 
 class MnistLogistic(nn.Module):
     def __init__(self):
-        super().__init__()
+        super().__init__()  # first: sets up the registry that parameters are added to
         self.weights = nn.Parameter(torch.randn(784, 10) / math.sqrt(784))
         self.bias = nn.Parameter(torch.zeros(10))
 
@@ -70,7 +70,8 @@ loss_func(model(x_train[:64]), y_train[:64])
 # ## Exercise: `count_parameters`
 #
 # Write `count_parameters(model)`: how many numbers the model learns (its parameters
-# with `requires_grad`), for any model. `MnistLogistic()` has 7,850.
+# with `requires_grad`), for any model. `MnistLogistic()` has 7,850 (784 × 10 + 10).
+# `model.parameters()` lists them; a tensor's `.numel()` is how many numbers it holds.
 #
 # Stuck? `ex.hint("03.count_parameters")`, then `ex.solution("03.count_parameters")`.
 
@@ -107,8 +108,9 @@ count_parameters = ex.check("03.count_parameters", count_parameters)
 # %% [markdown] slide_type="subslide"
 # ## Exercise: `sgd_update`
 #
-# Write `sgd_update(model, lr)`: one SGD step for every parameter of any model, then
-# reset the gradients. When it is called, `backward()` has already filled `.grad`.
+# Write `sgd_update(model, lr)`: one SGD step (notebook 01's update) for every parameter of
+# any model, then reset the gradients. When it is called, `backward()` has already filled
+# `.grad`.
 #
 # Stuck? `ex.hint("03.sgd_update")`, then `ex.solution("03.sgd_update")`.
 
@@ -223,7 +225,8 @@ F.relu(torch.tensor([-2.0, -0.5, 0.0, 1.5]))
 # ## Exercise: a hidden layer
 #
 # Fill in `MnistMLP`: `nn.Linear(784, n_hidden)`, then `F.relu`, then
-# `nn.Linear(n_hidden, 10)`. `fit` would train it unchanged.
+# `nn.Linear(n_hidden, 10)`. `fit` would train it unchanged. The middle layer's outputs are
+# neither input nor output: a *hidden* layer. MLP: multi-layer perceptron.
 #
 # Stuck? `ex.hint("03.MnistMLP")`, then `ex.solution("03.MnistMLP")`.
 

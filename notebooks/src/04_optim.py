@@ -1,7 +1,9 @@
 # %% [markdown] slide_type="slide"
 # # torch.nn, really · 04 · `torch.optim`
 #
-# The update rule is the optimizer's job. Ours was plain SGD; `torch.optim` has it, and more.
+# The update rule is the optimizer's job. Ours was plain SGD, *stochastic gradient descent*:
+# step against one batch's gradient, a noisy estimate of the whole training set's.
+# `torch.optim` has it, and more.
 #
 # **This notebook:** `optim.SGD`, `opt.step()` and `opt.zero_grad()`, `get_model()`, and
 # swapping the optimizer in one line.
@@ -141,11 +143,12 @@ report(valid_loss=after[0], valid_acc=after[1])
 # SGD with momentum, or Adam, or any other: the loop does not change.
 #
 # - **Momentum** (0.9): each step follows a decaying sum of recent gradients, so directions
-#   that agree build up speed and noise cancels out.
+#   that agree build up speed and noise partly cancels.
 # - **Adam**: momentum, with each parameter's step divided by the size of its recent
 #   gradients: a step size per parameter.
 
 # %%
+# One epoch each, same seed: compare them with each other, not with two epochs' 0.9169 above.
 for make_opt in (lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9),
                  lambda ps: optim.Adam(ps, lr=1e-3)):
     seed_everything(0)

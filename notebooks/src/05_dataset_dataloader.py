@@ -1,7 +1,8 @@
 # %% [markdown] slide_type="slide"
 # # torch.nn, really · 05 · `Dataset` and `DataLoader`
 #
-# The model code is clean; now the data code. The last two pieces of what `torch.nn` really is.
+# The model code is clean; now the data code, with the last two pieces of the series' picture
+# of `torch.nn` (they live in `torch.utils.data`).
 #
 # **This notebook:** `TensorDataset`, `DataLoader` with a seeded shuffle, and the training loop
 # at its shortest. *About 15 minutes.*
@@ -76,7 +77,8 @@ class PairDataset(torch.utils.data.Dataset):
         ...  # your code
 
 # %% [markdown] slide_type="subslide"
-# Check `PairDataset`: the check wraps 7 examples and batches them with a `DataLoader`.
+# Check `PairDataset`: the check wraps 7 examples, indexes them, and batches them with a
+# `DataLoader` (the next slides' tool).
 
 # %%
 from utils import exercises as ex
@@ -96,14 +98,15 @@ def mnist_datasets(data_dir=None):
 # ## `DataLoader`: batches, shuffled
 #
 # It turns a dataset into an iterator of batches. `shuffle=True` gives a new order every
-# epoch, so consecutive batches (and their gradients) are not correlated.
+# epoch, so consecutive batches (and their gradients) are not systematically alike. The order
+# comes from `generator`: a `torch.Generator`, a source of random numbers, here seeded 0.
 
 # %%
 from torch.utils.data import DataLoader
 
 shuffle_seed = torch.Generator().manual_seed(0)
 train_dl = DataLoader(train_ds, batch_size=bs, shuffle=True, generator=shuffle_seed)
-xb, yb = next(iter(train_dl))
+xb, yb = next(iter(train_dl))  # the first batch
 len(train_dl), xb.shape, yb[:5]
 
 # %% [markdown] slide_type="subslide"
@@ -221,8 +224,8 @@ ex.progress("05")
 # ## Built on tensors and autograd
 #
 # All of it is built on what notebook 01 used: tensors and autograd. The classes are Python
-# you can read; the arithmetic runs in PyTorch's C++ operators (`F.conv2d` is one, and
-# `F.cross_entropy` calls one), the same ones behind our `@` and `exp`.
+# you can read; the arithmetic runs in PyTorch's C++ operators (`F.cross_entropy` calls one),
+# the same ones behind our `@` and `exp`.
 #
 # **Next:** stop printing; start logging.
 #

@@ -46,7 +46,7 @@ opt = optim.SGD(model.parameters(), lr=lr)
 # ## Why log instead of print?
 #
 # - A print shows one number at one moment; the other 1,563 losses of this run are lost.
-# - Prints vanish with the kernel; you cannot compare today's run with last week's.
+# - A rerun overwrites the print: no comparing today's run with last week's.
 # - You cannot send a print to a colleague. A W&B run is a page with charts, config and system
 #   info that others can open.
 
@@ -71,8 +71,9 @@ wandb_mode()  # (mode, why)
 # ## `wandb.init`, `wandb.watch`
 #
 # `wandb.init` starts a run: a project to file it under, the settings to remember (`config`),
-# and the mode chosen above. `wandb.watch` hooks into the model: every 100 steps it logs a
-# histogram of each parameter's values and of its gradient.
+# and the mode chosen above. `wandb.watch` asks PyTorch to call its functions on each forward
+# and backward pass: every 100 batches they log a histogram of each parameter's values and of
+# its gradient.
 
 # %%
 from utils.tracking import run_dir
@@ -92,6 +93,7 @@ print(f"W&B: {mode} ({why}), run files in {os.path.relpath(run_dir(run))}")
 #
 # One dict per step. The loop is notebook 05's, plus one line; validation is logged once, at
 # the end, and then the run is finished. Epochs are counted from 1, as everywhere in the series.
+# `valid_ds[:]` is the whole validation set as one batch.
 
 # %%
 before = evaluate(model, loss_func, [valid_ds[:]])
@@ -111,7 +113,8 @@ wandb.finish()
 # %% [markdown] slide_type="subslide"
 # ## Still learning
 #
-# Exactly notebook 05's numbers: same seed, same shuffle, and logging only reads the loss.
+# Exactly notebook 05's numbers: same seed, same shuffle, and logging only reads (the loss,
+# and, through `wandb.watch`, the weights and gradients).
 
 # %%
 print(f"validation before training: loss {before[0]:.4f}, accuracy {before[1]:.4f}")
@@ -175,8 +178,8 @@ epoch_means = ex.check("06.epoch_means", epoch_means)
 # %% [markdown] slide_type="subslide"
 # ## The logged curve
 #
-# The chart the W&B dashboard draws, from the same logged numbers: every training loss, and
-# the validation loss logged at the end.
+# The logged numbers as a chart, like those of a W&B run page: every training loss (faint),
+# their 50-step mean (solid), and the validation loss logged at the end (dashed, one dot).
 
 # %%
 from utils.plots import plot_history
@@ -196,7 +199,7 @@ ex.progress("06")
 # ## What `wandb.watch` recorded
 #
 # The weight's gradient, as logged at batches 100 and 1,500 (W&B counts steps from 0, hence
-# "step 99" and "step 1499"). Later gradients are narrower; a tall bar sits at 0.
+# "step 99" and "step 1499"). The later one is narrower; in both, a tall bar sits at 0.
 
 # %%
 from utils.plots import plot_logged_histograms

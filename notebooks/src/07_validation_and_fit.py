@@ -245,7 +245,8 @@ def get_data(train_ds, valid_ds, bs, seed=0, **kwargs):
 # %% [markdown] slide_type="subslide"
 # ## Logging is a callback
 #
-# A hook that hands each dict to W&B is all the logging `fit` needs.
+# A hook that hands each dict to W&B is all the logging `fit` needs. (Libraries call such
+# hooks *callbacks*.)
 
 # %%
 import os
@@ -313,15 +314,15 @@ plot_history(history)
 # %% [markdown] slide_type="subslide"
 # ## What overfitting would look like
 #
-# Training loss (blue): each batch, noisy, falling. Validation loss (orange): unseen images,
-# after each epoch. **Overfitting** is the two parting, validation turning up. Ours looks flat
-# on this scale, but rose in epoch 2 (0.2984 → 0.3049, printed above): a hint of that, or of
-# a rate (0.5) too big to settle.
+# Training loss (faint: each batch's; solid: 50-step mean): noisy, falling. Validation loss
+# (dashed): unseen images, after each epoch. **Overfitting** is the two parting, validation
+# turning up. Ours looks flat here, but rose in epoch 2 (0.2984 → 0.3049, printed above): two
+# points cannot tell overfitting from a rate (0.5) too big to settle.
 
 # %% [markdown] slide_type="notes"
 # The stream's point about hooks: fit stays the same, what happens around it changes. Ask the
-# room what overfitting would look like on this chart before reading the slide. Two
-# validation points cannot tell overfitting from a rate too big; more epochs would.
+# room what overfitting would look like on this chart before reading the slide. More epochs
+# would tell overfitting from a rate too big.
 
 # %% [markdown] slide_type="subslide"
 # ## Your exercises

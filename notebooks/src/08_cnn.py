@@ -4,7 +4,7 @@
 # The payoff of the refactoring: a different model, trained by the same `fit`, unchanged.
 #
 # **This notebook:** three `nn.Conv2d` layers, what each does to the shape of a batch, SGD with
-# momentum, `fit_and_log` from `utils`, and a memory layout that makes convolutions faster.
+# momentum, `fit_and_log` from `utils`, and a memory layout that can make convolutions faster.
 # *About 15 minutes.*
 
 # %% [markdown] slide_type="subslide"
@@ -67,6 +67,8 @@ print(conv.weight.shape, conv.bias.shape)
 #
 # Each convolution halves the image (stride 2); the last one outputs one channel per digit;
 # averaging each channel's whole 4×4 grid into one score is called *global average pooling*.
+# `view` is PyTorch's reshape (same numbers, new shape); a `-1` means "whatever is left":
+# here, the batch size.
 
 # %%
 class MnistCNN(nn.Module):
@@ -136,16 +138,17 @@ conv_params = ex.check("08.conv_params", conv_params)
 
 # %%
 seed_everything(0)
-model = MnistCNN().to(memory_format=torch.channels_last)  # faster convolutions: see the end
+model = MnistCNN().to(memory_format=torch.channels_last)  # a storage order: see the end
 opt = optim.SGD(model.parameters(), lr=lr, momentum=0.9)
 before = evaluate(model, loss_func, valid_dl)
 print(f"validation before training: loss {before[0]:.4f}, accuracy {before[1]:.4f}")
 
 # %% [markdown] slide_type="notes"
 # The point of the whole refactoring: a different model, and fit_and_log does not change.
-# One epoch takes about 7 s with both cores of the 2-core AMD EPYC (AVX2) (6.8-7.3 s over
-# three runs, W&B included; the tests run it on one core: the timing cell's stored output); talk through momentum meanwhile. channels_last is explained at the
-# end: say "a storage order, same maths". ~2 min.
+# One epoch takes about 7 s on both cores of the 2-core AMD EPYC (AVX2): 6.8-7.3 s over three
+# runs, W&B included. The timing cell's stored output comes from a one-thread build run.
+# Talk through momentum meanwhile. channels_last is explained at the end: say "a storage
+# order, same maths". ~2 min.
 
 # %% [markdown] slide_type="subslide"
 # ## Train and log: the same call as notebook 07
@@ -200,8 +203,8 @@ from utils.seeds import CPU_TOLERANCE, load_spread, made_on, outcomes, summary, 
 
 spread = load_spread()
 cnn, logistic = outcomes(spread, "cnn"), outcomes(spread, "logistic")
-print(f"made on {made_on(spread)}; another CPU moves a seed by up to "
-      f"{CPU_TOLERANCE['valid_acc']} accuracy")
+print(f"made on {made_on(spread)}; on another CPU a seed may move by up to "
+      f"{CPU_TOLERANCE['valid_acc']} accuracy (the tests' tolerance)")
 print(f"validation accuracy over {len(cnn)} seeds, one epoch, min – median – max:")
 print(f"  logistic regression  {summary(logistic)}")
 print(f"  CNN                  {summary(cnn)}")
@@ -225,8 +228,8 @@ plot_spread(spread, {"logistic": "logistic regression", "cnn": "CNN"},
 # %% [markdown] slide_type="subslide"
 # ## The second epoch
 #
-# The tutorial trains two epochs; we train one, to keep the cell short. The table holds the
-# tutorial's own recipe for one epoch and for two:
+# The tutorial trains two epochs; we train one, to keep the cell short. The table holds
+# the tutorial's recipe for one epoch and for two:
 
 # %%
 from statistics import median
@@ -239,7 +242,7 @@ print(f"(this table's reading: {len(cnn_r)} seeds on {made_on(spread)})")
 
 # %% [markdown] slide_type="fragment"
 # In this table one more pass puts the CNN's median ahead: convolutions pay on images, given
-# the training. A seed that lost a digit can stay behind (notebook 09).
+# the training. Not on every seed: a bad draw can stay behind (notebook 09 shows how).
 
 # %% [markdown] slide_type="notes"
 # Measured on the 2-core AMD EPYC (AVX2), the tutorial's two-epoch runs gave the CNN a median
@@ -250,9 +253,9 @@ print(f"(this table's reading: {len(cnn_r)} seeds on {made_on(spread)})")
 # %% [markdown] slide_type="subslide"
 # ## And the time it costs
 #
-# The live stream saw about 10 s for two epochs of the CNN, against under 1 s for the linear
-# model, on its own hosted runtime. One epoch each, timed here on your machine: the seconds
-# and their ratio both depend on the CPU.
+# In the live stream the CNN took about 10 s (its W&B run summary; the tutorial's code trains
+# two epochs), the linear model under 1 s. One epoch each, timed here on your machine: the
+# seconds and their ratio both depend on the CPU.
 
 # %% tags=["nbval-ignore-output"]
 # Output ignored by the tests: seconds measured on the machine that runs it.
@@ -263,7 +266,7 @@ print(f"one epoch: CNN {cnn_seconds:.1f} s, logistic regression {linear_seconds:
 # ## Aside: `channels_last`, the same numbers in another order
 #
 # By default a batch is stored channel by channel. `channels_last` stores it pixel by pixel,
-# a pixel's channels side by side: the order the CPU's convolution kernels read fastest.
+# a pixel's channels side by side. Faster or not depends on the kernels: the cell times it.
 # `model.to(memory_format=torch.channels_last)` reorders the weights; the outputs follow.
 # Same maths; the last bits differ.
 

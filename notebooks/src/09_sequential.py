@@ -36,8 +36,9 @@ train_dl, valid_dl = get_data(train_ds, valid_ds, bs)
 # %% [markdown] slide_type="slide"
 # ## A `Lambda` layer
 #
-# `nn.Sequential` only holds modules. Our reshapes are functions, so we wrap a function in a
-# module: a new layer in a few lines (`extra_repr` names the function when we print a model).
+# `nn.Sequential` (three slides on) calls a list of modules in order, and holds only modules.
+# Our reshapes are functions, so we wrap a function in a module: a new layer in a few lines
+# (`extra_repr` names the function when we print a model).
 
 # %%
 # saved to utils/models.py
@@ -123,7 +124,7 @@ print(f"validation: loss {fixed[0]:.4f}, accuracy {fixed[1]:.4f}")
 # ## Two assumptions hide in that model
 #
 # `Lambda(preprocess)` assumes 28×28 inputs, and `AvgPool2d(4)` assumes the last grid is 4×4.
-# Give it 14×14 images and it breaks:
+# Give it 14×14 images and it breaks (`model[1:]` slices a `Sequential` like a list):
 
 # %%
 try:
@@ -252,21 +253,21 @@ print(f"where the stream's kept every digit, LeakyReLU minus ReLU: "
       f"{min(gaps):+.1f} to {max(gaps):+.1f} points")
 
 # %% [markdown] slide_type="fragment"
-# This table's reading: the LeakyReLU removes the failure. Where the ReLU version kept every
-# digit, read the gaps: the fix buys safety, not accuracy.
+# This table's reading: with the LeakyReLU, no seed lost a digit. Where the ReLU version kept
+# every digit, read the gaps: the fix buys safety, not accuracy.
 
 # %% [markdown] slide_type="subslide"
 # ## Why the series keeps the LeakyReLU
 #
 # Some one-epoch accuracy on the good seeds (the gaps above), against a digit lost on a bad
 # one. Notebooks 10–12 train this model on other data paths and processes, each a new draw:
-# there a failure that cannot happen is worth more. Notebook 11 wins accuracy by other means.
+# there a class score that cannot die is worth more. Notebook 11 wins accuracy by other means.
 
 # %% [markdown] slide_type="subslide"
 # ## Trained here, once
 #
-# Seed 0 of that table, on your CPU: another CPU's kernels may move it by a few points
-# (up to 0.03 between the AVX2 and AVX-512 AMD EPYCs we measured), so yours may too.
+# Seed 0 of that table, on your CPU. Another CPU's kernels move it: the tables of the AVX2
+# and AVX-512 AMD EPYCs differ by up to 0.016 a seed (the tests allow 0.03), so yours may.
 
 # %%
 seed_everything(0)
@@ -311,9 +312,9 @@ for size in (21, 28, 42, 56):
     print(f"{size}x{size}: validation accuracy {acc:.4f}")
 
 # %% [markdown] slide_type="fragment"
-# It runs at every size and fails off 28×28. Its filters learned strokes a few pixels wide:
-# resized, strokes are wider or thinner, and the same filters see other shapes. Doing well at
-# any size takes training at many sizes.
+# It runs at every size and fails off 28×28. Likely why: its filters learned strokes a few
+# pixels wide; resized, strokes are wider or thinner, and the same filters see other shapes.
+# Doing well at any size would take training at many sizes (not tried here).
 
 # %% [markdown] slide_type="subslide"
 # ## Exercise: a CNN for any size

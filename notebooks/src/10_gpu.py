@@ -55,18 +55,19 @@ device = get_device()
 device
 
 # %% [markdown] slide_type="notes"
-# torch.accelerator (torch 2.6 and later) asks the same question for every backend:
-# torch.accelerator.current_accelerator() is None on a machine with none. We write the
-# three lines out so the choice is visible.
+# torch.accelerator (new in torch 2.6) asks the same question for every backend. In torch
+# 2.13, torch.accelerator.current_accelerator(check_available=True) is None on a machine with
+# none; without check_available it names the accelerator the build supports (a CUDA wheel
+# says cuda even with no GPU). We write the three lines out so the choice is visible.
 
 # %% [markdown] slide_type="slide"
 # ## The mismatch error
 #
-# Model and data on different devices. On a GPU:
+# On a GPU, torch 2.13's `nn.Linear` says:
 #
-# `RuntimeError: Expected all tensors to be on the same device, but found at least two devices, cuda:0 and cpu!`
+# `RuntimeError: Expected all tensors to be on the same device, but got mat1 is on cpu, different from other tensors on cuda:0 (…)`
 #
-# Here the `meta` device (shapes, no data) plays the GPU: other words, both devices named.
+# Here `meta` (shapes, no data) plays the GPU: other words, both devices named.
 
 # %%
 model = nn.Linear(784, 10).to("meta")  # the model on one device...
@@ -76,15 +77,21 @@ except RuntimeError as err:
     print("RuntimeError:", err)
 
 # %% [markdown] slide_type="fragment"
-# The fix: the model moves once; each batch moves as the loader yields it.
+# The fix: move the model once, and each batch as the loader yields it.
 
 # %% [markdown] slide_type="notes"
 # The exact wording varies between PyTorch versions and backends; read the two device names.
+# The slide's message is torch 2.13's (c10's device check, adaption.cpp); it goes on "(when
+# checking argument in method wrapper_CUDA_addmm)". Older versions said "but found at least
+# two devices, cuda:0 and cpu!".
 # The meta device is a stand-in here: for nn.Conv2d it does not even raise (it returns a
 # meta tensor), so the demo uses nn.Linear.
 
 # %% [markdown] slide_type="subslide"
 # ## Moving batches: the data loader's job
+#
+# `to_device` returns a function for `WrappedDataLoader`, as 07's hook makers did.
+# `non_blocking=True` lets a copy from pinned memory overlap GPU work; we keep the default.
 
 # %%
 # saved to utils/loaders.py
@@ -184,8 +191,12 @@ n_batches = ex.check("10.n_batches", n_batches)
 #
 # `torch.profiler` records every operation; `record_function` labels our own regions, so each
 # step splits into *getting the batch* and *the training step*. `profile_steps` warms up
-# first (the first steps pay one-off costs), then records a bounded window of steps:
-# reading a whole epoch's events back takes far longer than the epoch.
+# first (the first steps pay one-off costs), then records a bounded window of steps. On CUDA,
+# Python only queues the GPU's work, so each step ends with `torch.cuda.synchronize()`.
+
+# %% [markdown] slide_type="notes"
+# Why a bounded window: reading back a whole epoch's events took 22–29 s on a 2-core build
+# machine.
 
 # %% [markdown] slide_type="subslide"
 # ## `profile_steps`, from `utils.profiling`
@@ -193,7 +204,6 @@ n_batches = ex.check("10.n_batches", n_batches)
 # %%
 from inspect import getsource
 from utils import profiling
-
 print(getsource(profiling.profile_steps))
 
 # %% [markdown] slide_type="subslide"
@@ -230,18 +240,21 @@ for name, profs in runs.items():
 # %% [markdown] slide_type="subslide"
 # ## The profiler's table
 #
-# `key_averages()` sums the window by operation; `.table()` prints the costliest. Self time:
-# in the operation itself; total: with everything it called. Our labelled regions get rows
-# of their own. The same lines work on any model of yours.
+# `key_averages()` sums the window by operation. Self time: in the operation itself; total:
+# with what it called. The costliest, narrowed to fit a slide (`.table()` prints them all):
 
 # %% tags=["nbval-ignore-output"]
 # Output ignored by the tests: timings vary by run and machine.
 prof = runs["naive"][-1]
-print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=8,
-                                max_name_column_width=28))
+ops = sorted(prof.key_averages(), key=lambda op: op.self_cpu_time_total, reverse=True)
+for op in ops[:6]:
+    print(f"{op.key[:30]:30} self {op.self_cpu_time_total / 1e3:6.1f} ms, "
+          f"total {op.cpu_time_total / 1e3:6.1f} ms, {op.count} calls")
 
 # %% [markdown] slide_type="notes"
-# The stream's aside: the GPU sits idle behind a slow data loader. On a CPU the effect is
+# On your own model: `print(prof.key_averages().table(sort_by="self_cpu_time_total",
+# row_limit=10))` gives every column (wider than a slide at this font). The stream's aside: the
+# GPU sits idle behind a slow data loader. On a CPU the effect is
 # small; say the numbers are this machine's and vary. Use Ctrl+Enter to keep the output on
 # screen. ~3 min.
 
@@ -267,33 +280,25 @@ if device.type == "cpu":  # the claim below: on a CPU the arithmetic takes most 
 # the data path decides how busy the GPU is.
 
 # %% [markdown] slide_type="notes"
-# The training step computes the same thing on both paths; if its time differs as well, that
-# is a side effect of the data path on memory and caches, and it varies by machine: measured,
-# not assumed.
+# The training step computes the same thing on both paths; if its time differs as well, the
+# cause lies outside its arithmetic (memory and caches are a guess we have not measured), and
+# it may differ on another machine: measure, don't assume.
 
 # %% [markdown] slide_type="subslide"
 # ## The same, as a picture
 
 # %% tags=["nbval-ignore-output"]
 # Output ignored by the tests: a picture of the timings above.
-import matplotlib.pyplot as plt
-from utils.plots import PALETTE, show
+from utils.plots import plot_time_split
 
-fig, ax = plt.subplots(figsize=(8, 2.4))
-for i, (name, (data, step)) in enumerate(split.items()):  # hatched vs plain: no colour needed
-    ax.barh(i, data * 1e3, color=PALETTE[1], hatch="//", label="get batch" if i == 0 else None)
-    ax.barh(i, step * 1e3, left=data * 1e3, color=PALETTE[0], label="train step" if i == 0 else None)
-ax.set(yticks=[0, 1], yticklabels=list(split), xlabel=f"ms per 150 steps on {device.type}")
-ax.legend(loc="lower right")
-show(fig, f"Stacked bars, ms per 150 steps on {device.type}, get batch (hatched) then train step: "
-     + "; ".join(f"{name}: {d * 1e3:.0f} + {s * 1e3:.0f}" for name, (d, s) in split.items()))
+plot_time_split(split, device.type)
 
 # %% [markdown] slide_type="slide"
 # ## A trace to explore
 #
 # Open it in [ui.perfetto.dev](https://ui.perfetto.dev) or `chrome://tracing`: one row per
-# thread, our two labels in every step. With a GPU the trace also has rows for its streams,
-# and the gaps there are the GPU waiting. On a CPU the waiting shows as the "get batch" share.
+# thread, our two labels in every step. With a GPU the trace also has rows for the GPU's own
+# work (its streams), and the gaps there are the GPU waiting. On a CPU the waiting shows as the "get batch" share.
 
 # %% [markdown] slide_type="notes"
 # PyTorch's profiler tutorial
@@ -332,9 +337,9 @@ report(valid_loss=after[0], valid_acc=after[1])
 
 # %% [markdown] slide_type="notes"
 # The profiling used up shuffles of fast_train; hence the fresh DeviceBatches. On the 2-core
-# AMD EPYC (AVX2), five shuffle seeds of DeviceBatches gave
-# accuracies from 0.857 to 0.899 (loss 0.323 to 0.462), and notebook 09's DataLoader order
-# 0.879.
+# AMD EPYC (AVX2), five shuffle seeds of DeviceBatches gave accuracies from 0.857 to 0.899
+# (loss 0.323 to 0.462), and notebook 09's DataLoader order 0.879 (0.8762 in 09's stored
+# output, built on the AVX-512 EPYC).
 
 # %% [markdown] slide_type="subslide"
 # ## Your exercises

@@ -8,9 +8,10 @@
 # label smoothing; then the test set and the mistakes. *About 20 minutes.*
 
 # %% [markdown] slide_type="notes"
-# 09's CNN: 0.8794 in notebook 09, 0.8755–0.8953 over its five seeds (08's ReLU CNN reached
-# 0.9075). The final training here took 38–46 s on the 2-core AMD EPYC (AVX2) that built
-# these outputs (four seeds).
+# 09's CNN: 0.8762 in notebook 09, 0.8654–0.8934 over its five seeds (08's ReLU CNN reached
+# 0.9095): 09's and 08's stored outputs, built on the 2-core AMD EPYC with AVX-512. The final
+# training took 38–46 s on the 2-core AMD EPYC (AVX2) we measured (four seeds), when the
+# machine was otherwise idle.
 
 # %% [markdown] slide_type="subslide"
 # ## Where we are
@@ -85,9 +86,9 @@ results["09 CNN, SGD"] = budget_run(model, optim.SGD(model.parameters(), lr=0.1,
 print(f"accuracy {results['09 CNN, SGD'][0]:.4f}")
 
 # %% [markdown] slide_type="fragment"
-# A quarter epoch is too short for 09's CNN: it starts slowly (in notebook 12, with batches
-# of 64, its loss is still 2.27 at step 100, near where it starts), and notebook 09 needed a
-# whole epoch to reach 88 %. Every step below gets the same 100 steps.
+# A quarter epoch is too short for 09's CNN: it starts slowly (notebook 12 will show its loss,
+# with batches of 64, still at 2.27 at step 100, near the 2.31 it starts at), and notebook 09
+# needed a whole epoch to reach 88 %. Every step below gets the same 100 steps.
 
 # %% [markdown] slide_type="slide"
 # ## Step 1: a bigger CNN that sees where
@@ -101,7 +102,7 @@ print(f"accuracy {results['09 CNN, SGD'][0]:.4f}")
 
 # %% [markdown] slide_type="notes"
 # One step with four changes says what they buy together, not which of them does. Every
-# convolution works on 14×14 pixels or fewer: cheap. `conv`'s `norm` adds batch norm, which
+# convolution computes 14×14 outputs or fewer (stride 2 from the first): cheap. `conv`'s `norm` adds batch norm, which
 # step 2 explains; it stays off until then.
 
 # %% [markdown] slide_type="subslide"
@@ -117,14 +118,16 @@ def conv(c_in, c_out, stride=2, norm=False, ks=3):
 
 def recipe_cnn(norm=False):
     """Notebook 11's CNN: three stride-2 convolutions (32 -> 128 channels, 28 -> 4 pixels), all
-    128 x 4 x 4 features into one linear layer, so 28 x 28 inputs only. nn.Flatten is 09's
+    128 x 4 x 4 features into one linear layer, so only inputs that three halvings bring to
+    4 x 4 (25 to 32 pixels a side). nn.Flatten is 09's
     Lambda(flatten), built in (and it accepts channels_last tensors, which .view cannot)."""
     return nn.Sequential(conv(1, 32, norm=norm, ks=5), conv(32, 64, norm=norm),
                          conv(64, 128, norm=norm), nn.Flatten(), nn.Linear(128 * 4 * 4, 10))
 
 # %% [markdown] slide_type="fragment"
-# The price: `nn.Linear` expects exactly 128 × 4 × 4 features, so the model takes 28×28
-# images only. 09's any-size property is gone.
+# The price: `nn.Linear` expects exactly 128 × 4 × 4 features, so the model takes only
+# images that three halvings bring to 4×4 (25 to 32 pixels a side). 09's any-size property
+# is gone.
 
 # %% [markdown] slide_type="subslide"
 # Trained like step 0: SGD with momentum, the same budget.
@@ -216,16 +219,16 @@ print(f"change from step 1: {after - before:+.4f}; standard error on 10,000 imag
 # ## Is that a real change?
 #
 # The standard error, √(p(1 − p)/n): how far other 10,000 images would move one accuracy.
-# A rough yardstick (both models see the same images; a new seed moves a run). Two
-# standard errors or less, from one run, we do not call.
+# A rough yardstick (both models see the same images; a new seed moves a run). A few
+# standard errors, from one run, we do not call.
 
 # %% [markdown] slide_type="fragment"
-# This gain we do not call; we keep batch norm for the steady scale.
+# This difference we do not call; we keep batch norm for the steady scale.
 
 # %% [markdown] slide_type="notes"
 # In the README's table (one run each, 2-core AVX2 machine), the final recipe without batch
-# norm ended at 0.9925 validation accuracy, against 0.9936 with it on the same seed: within
-# noise too. This notebook does not show batch norm paying off; it shows the mechanism.
+# norm ended at 0.9925 validation accuracy; with it, seed 0 ended at 0.9936 on that machine
+# (as in this notebook's final run): within noise too. This notebook does not show batch norm paying off; it shows the mechanism.
 
 # %% [markdown] slide_type="subslide"
 # ## Exercise: a batch-normed block
@@ -247,9 +250,10 @@ conv_bn = ex.check("11.conv_bn", conv_bn)
 # ## Step 3: AdamW and a one-cycle schedule
 #
 # - **AdamW**: Adam (notebook 04: each parameter's step scaled by its gradients' recent size),
-#   with weight decay applied to the weights directly rather than added to the gradient.
-# - **`OneCycleLR`** changes the learning rate at every step (it steps in the hook): up for
-#   the first 15 % (warm-up), then down to almost zero (annealing).
+#   plus weight decay (each step pulls every weight towards 0) applied directly, not through
+#   the gradient.
+# - **`OneCycleLR`** sets the learning rate at every step (in the hook): up for the first
+#   15 % (warm-up), then down to almost zero (annealing).
 
 # %%
 def adamw_one_cycle(model, total_steps, lr=1e-2):
@@ -288,6 +292,8 @@ print("learning rate", " ".join(f"{lrs[k]:7.5f}" for k in (0, 5, 10, 15, 30, 50,
 # %%
 def random_shift(xb, yb, pixels=1):
     n = len(xb)
+    # one 2x3 affine matrix per image: the identity, plus a shift in its last column,
+    # measured in half-widths of the image (-1 to 1 spans it), so 2 / 28 is one pixel
     theta = torch.eye(2, 3, device=xb.device).repeat(n, 1, 1)
     theta[:, :, 2] = torch.randint(-pixels, pixels + 1, (n, 2), device=xb.device) * 2 / 28
     grid = F.affine_grid(theta, list(xb.shape), align_corners=False)
@@ -310,7 +316,7 @@ print(f"change from step 3: {after - before:+.4f}; standard error on 10,000 imag
 # %% [markdown] slide_type="subslide"
 # ## What the shifts changed
 #
-# About two standard errors, from one run: not a change we can call. On a quarter epoch
+# A standard error or two, from one run: not a change we can call. On a quarter epoch
 # each image is seen once, so there is little memorising for shifts to prevent. We keep them
 # for the real run, which shows every image three times; this notebook does not measure what
 # they add there.
@@ -380,7 +386,7 @@ print(f"the lowest loss it allows: {smooth_loss(perfect, torch.tensor([3])):.3f}
 # %% [markdown] slide_type="subslide"
 # ## Why these choices
 #
-# - **Cheap where it counts:** every convolution works on 14×14 pixels or fewer, a quarter
+# - **Cheap where it counts:** every convolution computes 14×14 outputs or fewer, a quarter
 #   of the cost at 28×28.
 # - **Three epochs of 256-image batches:** no two-epoch run of our search (the README's
 #   table) reached 99.3 %; the recipe itself was not tried at two.
@@ -419,7 +425,8 @@ print(bar)
 print(f"trained in {train_seconds:.0f} s")
 
 # %% [markdown] slide_type="notes"
-# The series' longest cell: 38–46 s on the 2-core CPU we measured, longer on a slower one.
+# The series' longest cell: 38–46 s on the 2-core AVX2 CPU we measured, longer on a slower
+# one or a busy one.
 # While it runs, walk through the ingredients; Ctrl+Enter keeps the progress bar on screen.
 
 # %% [markdown] slide_type="subslide"
@@ -459,12 +466,13 @@ assert abs(test_acc - valid_acc) < 3 * 2**0.5 * se  # noise: a difference of two
 #
 # The model does about as well on the test set as on validation. Each accuracy is one
 # sample of 10,000 images: another sample would move it by about one standard error, so a
-# difference this size is sampling noise. What our choices flatter validation accuracy by
-# is too small for 10,000 images to show.
+# difference this size is within sampling noise. If our choices flatter validation accuracy,
+# it is by less than 10,000 images can show.
 
 # %% [markdown] slide_type="subslide"
-# Another seed is another draw: over seeds 0–3 the recipe ended at 99.28–99.40 % validation
-# and 99.29–99.38 % test accuracy (the README's table, 2-core AVX2 machine).
+# Another seed is another draw, and so is another CPU: on the 2-core AVX2 machine, seeds 0–3
+# ended at 99.28–99.40 % validation and 99.29–99.38 % test accuracy (the README's table).
+# The run above, on the machine that built this notebook, need not fall inside that range.
 
 # %% tags=["long", "nbval-ignore-output"]
 # Output ignored by the tests: it includes the training seconds.
@@ -477,6 +485,9 @@ report(valid_acc=history["valid_acc"][-1], test_acc=test_acc, train_seconds=trai
 
 # %% [markdown] slide_type="slide"
 # ## What it gets wrong: the confusion matrix
+#
+# Row: the true digit; column: the model's answer. The diagonal (right answers) is left blank;
+# every other cell counts one kind of mistake.
 
 # %% tags=["long"]
 from utils.plots import plot_confusion, show_digits
@@ -515,7 +526,9 @@ show_digits(x_test[worst], [f"{preds[i]} ({y_test[i]})" for i in worst], nrows=2
 torch.save(model.state_dict(), "mnist_recipe_cnn.pt")
 fresh = recipe_cnn(norm=True).to(device)
 fresh.load_state_dict(torch.load("mnist_recipe_cnn.pt", weights_only=True))
-print(f"reloaded model, test accuracy {evaluate(fresh, loss_func, test_dl)[1]:.4f}")
+reloaded_acc = evaluate(fresh, loss_func, test_dl)[1]
+print(f"reloaded model, test accuracy {reloaded_acc:.4f}")
+assert reloaded_acc == test_acc  # the same weights give the same answers
 
 # %% [markdown] slide_type="subslide"
 # ## Your exercises

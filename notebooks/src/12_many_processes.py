@@ -56,8 +56,9 @@ print(getsource(ddp.loaders).split('"""\n')[-1])
 # %% [markdown] slide_type="subslide"
 # ## The training loop: DDP does the rest
 #
-# `DDP(model)` hooks into `backward()` to all-reduce the gradients; `loss_batch` from notebook
-# 07 is unchanged. Validation sums (loss, correct, count) are added up over all ranks with
+# `DDP(model)` hooks into `backward()` to all-reduce the gradients (each rank sends its own,
+# every rank receives the sum; DDP then divides by N); `loss_batch` from notebook 07 is
+# unchanged. Validation sums (loss, correct, count) are added up over all ranks with
 # `all_reduce`; only rank 0 prints and saves.
 
 # %%
@@ -98,8 +99,8 @@ one = torchrun(1, "--model", "cnn")
 print(lines(one))
 
 # %% [markdown] slide_type="fragment"
-# 0.8913, not 09's 0.8794: the same model, but `DistributedSampler` shuffles in another
-# order, and each rank uses one thread. Another draw (09's five seeds: 0.8755–0.8953).
+# About 0.89, not 09's 0.8762: the same model, but `DistributedSampler` shuffles in another
+# order, and each rank uses one thread. Another draw (09's five seeds: 0.8654–0.8934).
 
 # %% [markdown] slide_type="subslide"
 # ## Two processes; rank 0 saves the model
@@ -188,7 +189,8 @@ report(valid_loss_1proc=s1["valid_loss"], valid_acc_1proc=s1["valid_acc"],
 # ## When does it pay?
 #
 # Two models, 1 and 2 processes each, on this machine now: 09's CNN (the runs above), and
-# notebook 11's recipe on 10,000 images (a global batch of 256). The figure to read is the
+# notebook 11's recipe, without shifts or label smoothing, on 10,000 images (a global batch
+# of 256). The figure to read is the
 # **efficiency**: speed-up / processes (100 %: perfect).
 
 # %% [markdown] slide_type="notes"
@@ -390,5 +392,4 @@ assert same and runs["interrupted"]["resumed_at"] == 25
 # **Read more:** [`DistributedSampler`](https://pytorch.org/docs/stable/data.html#torch.utils.data.distributed.DistributedSampler) ·
 # [DDP tutorial](https://pytorch.org/tutorials/intermediate/ddp_tutorial.html) ·
 # [`torchrun`](https://pytorch.org/docs/stable/elastic/run.html) ·
-# [fault tolerance](https://pytorch.org/tutorials/beginner/ddp_series_fault_tolerance.html) ·
-# [FSDP](https://pytorch.org/docs/stable/fsdp.html)
+# [fault tolerance](https://pytorch.org/tutorials/beginner/ddp_series_fault_tolerance.html)
