@@ -378,7 +378,8 @@ target = torch.full((10,), 0.1 / 10)  # the 0.1, spread over the ten digits...
 target[3] += 0.9  # ...and the rest on the right one: here a 3
 print("target:", target)
 perfect = target.log().unsqueeze(0)  # scores whose softmax is exactly the target
-print(f"the lowest loss it allows: {smooth_loss(perfect, torch.tensor([3])):.3f}")
+lowest = F.cross_entropy(perfect, torch.tensor([3]), label_smoothing=0.1)  # as smooth_loss
+print(f"the lowest loss it allows: {lowest:.3f}")
 
 # %% [markdown] slide_type="fragment"
 # So the training loss cannot go below 0.50: watch the progress bar.
