@@ -56,3 +56,21 @@ def stop_wandb_service():
     yield
     if "wandb" in sys.modules:
         sys.modules["wandb"].teardown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium through Playwright (tools/browser.py), one per test module. Missing,
+    it skips the browser tests, except under CI=true, where .ci/run must have installed it."""
+    from tools import browser as chromium
+
+    if not chromium.available():
+        if os.environ.get("CI") == "true":
+            pytest.fail("Chromium is missing under CI=true: .ci/run should apt-get install it")
+        pytest.skip("no Chromium here: apt-get install chromium to run the browser tests")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = chromium.launch(p)
+        yield b
+        b.close()

@@ -10,7 +10,6 @@ What each deck measured is written to build/slides/report-<mode>-<deck>.json.
 import json
 import os
 import re
-import shutil
 import socket
 import statistics
 import subprocess
@@ -28,15 +27,6 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 REPORTS = ROOT / "build" / "slides"
 WIDTH, HEIGHT = 1280, 720
 MIN_FONT_PX = 20
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 # Console errors that jupyterlab-rise 0.43.1 itself logs while it starts its standalone page:
 # the same appear for a notebook holding one markdown and one code cell (checked), they come
 # from its bundles under /static/rise/, and the deck works regardless. Nothing else may log.
@@ -86,20 +76,6 @@ def expected_slides(path):
     """(slides, fragments) that the notebook's slide metadata implies."""
     types = slide_types(path)
     return types.count("slide") + types.count("subslide"), types.count("fragment")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail("Chromium is missing under CI=true: .ci/run should apt-get install it")
-        pytest.skip("no Chromium here: apt-get install chromium to run the browser tests")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield b
-        b.close()
 
 
 class Watch:

@@ -16,25 +16,17 @@ tests keep every slide within 1280x720, so one page is always enough.
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tools.browser import launch  # noqa: E402
+
 DECKS = ROOT / "build" / "slides"
 OUT = ROOT / "build" / "handouts"
 WIDTH, HEIGHT = 1280, 720  # the decks' size (slides/deck.html.j2): 16:9
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# without the networking flags Chromium reaches for Google's servers (see toolchain notes)
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PRINT = "print-pdf&pdfSeparateFragments=false&pdfMaxPagesPerSlide=1"
 NOTES = "&showNotes=separate-page"
 
@@ -74,12 +66,6 @@ def print_deck(browser, deck: Path, pdf: Path, notes: bool = False, query: str =
     if errors:
         raise RuntimeError(f"{deck.name}: errors while printing: {errors}")
     return {"deck": deck.name, **counts, "pages": pdf_pages(pdf)}
-
-
-def launch(playwright):
-    if not Path(CHROMIUM).exists():
-        raise SystemExit("make handouts needs Chromium: apt-get install chromium")
-    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
 
 
 def main(argv: list[str] | None = None) -> int:
