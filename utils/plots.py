@@ -16,7 +16,7 @@ import io
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib import cycler  # matplotlib's own copy: no extra dependency
+from matplotlib import cycler  # matplotlib's validating wrapper: nothing more to pin
 
 # Petroff's colour-blind-safe cycle (matplotlib's "petroff10" style, chosen for distinctness
 # under simulated colour-vision deficiencies), keeping the six colours with at least 3:1 contrast
@@ -225,8 +225,9 @@ def plot_confusion(preds, targets, classes=10):
 
 def plot_time_split(split, device_type, steps=50):
     """Notebook 10's split of a profiled window: for each data path, milliseconds getting
-    batches (hatched) then in training steps (plain), stacked; hatching, not colour, tells
-    them apart. ``split``: {path name: (data seconds, step seconds)} per window of ``steps``."""
+    batches (hatched) then in training steps (plain), stacked; hatching as well as colour
+    tells them apart. ``split``: {path name: (data seconds, step seconds)}, per window of
+    ``steps``."""
     fig, ax = plt.subplots(figsize=(8, 2.4))
     names = list(split)
     data = [split[name][0] * 1e3 for name in names]

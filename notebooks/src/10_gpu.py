@@ -81,9 +81,9 @@ except RuntimeError as err:
 
 # %% [markdown] slide_type="notes"
 # The exact wording varies between PyTorch versions and backends; read the two device names.
-# The slide's message is torch 2.13's (c10's device check, adaption.cpp); it goes on "(when
-# checking argument in method wrapper_CUDA_addmm)". Older versions said "but found at least
-# two devices, cuda:0 and cpu!".
+# The slide's message is torch 2.13's for nn.Linear (ATen's device check, c10::impl in
+# adaption.cpp); it goes on "(when checking argument in method wrapper_CUDA_addmm)". Other ops
+# (element-wise ones, say) word it "but found at least two devices, cuda:0 and cpu!".
 # The meta device is a stand-in here: for nn.Conv2d it does not even raise (it returns a
 # meta tensor), so the demo uses nn.Linear.
 
@@ -91,7 +91,8 @@ except RuntimeError as err:
 # ## Moving batches: the data loader's job
 #
 # `to_device` returns a function for `WrappedDataLoader`, as 07's hook makers did.
-# `non_blocking=True` lets a copy from pinned memory overlap GPU work; we keep the default.
+# `non_blocking=True` lets the CPU go on while a copy from pinned memory runs; we keep the
+# default.
 
 # %%
 # saved to utils/loaders.py
@@ -195,8 +196,8 @@ n_batches = ex.check("10.n_batches", n_batches)
 # Python only queues the GPU's work, so each step ends with `torch.cuda.synchronize()`.
 
 # %% [markdown] slide_type="notes"
-# Why a bounded window: reading back a whole epoch's events took 22–29 s on a 2-core build
-# machine.
+# Why a bounded window: `key_averages()` over a whole profiled epoch took 22–29 s on the first
+# 2-core build machine (2026-11).
 
 # %% [markdown] slide_type="subslide"
 # ## `profile_steps`, from `utils.profiling`
@@ -291,7 +292,7 @@ if device.type == "cpu":  # the claim below: on a CPU the arithmetic takes most 
 # Output ignored by the tests: a picture of the timings above.
 from utils.plots import plot_time_split
 
-plot_time_split(split, device.type)
+plot_time_split(split, device.type, steps=50)  # the window profile_steps recorded
 
 # %% [markdown] slide_type="slide"
 # ## A trace to explore

@@ -56,8 +56,8 @@ print(getsource(ddp.loaders).split('"""\n')[-1])
 # %% [markdown] slide_type="subslide"
 # ## The training loop: DDP does the rest
 #
-# `DDP(model)` hooks into `backward()` to all-reduce the gradients (each rank sends its own,
-# every rank receives the sum; DDP then divides by N); `loss_batch` from notebook 07 is
+# `DDP(model)` hooks into `backward()` to all-reduce the gradients (each rank's gradients,
+# divided by N, are summed over all ranks: every rank ends with the average); `loss_batch` from notebook 07 is
 # unchanged. Validation sums (loss, correct, count) are added up over all ranks with
 # `all_reduce`; only rank 0 prints and saves.
 
