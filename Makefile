@@ -9,7 +9,7 @@ PYTEST := $(PY) -m pytest
 JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
 PORT   ?= 8888
 
-.PHONY: venv run test test-units test-notebooks test-alone test-other-cpu test-exercises seeds cpu-spread lint export bench ddp ddp-nodes ddp-crash lab present slides book handouts notebooks clean
+.PHONY: venv run test test-units test-notebooks test-alone test-other-cpu test-exercises seeds ablation cpu-spread lint export bench ddp ddp-nodes ddp-crash lab present slides book handouts notebooks clean
 
 venv: $(STAMP)
 
@@ -62,6 +62,12 @@ test-exercises: $(STAMP)
 SEEDS ?= 5
 seeds: $(STAMP)
 	$(PY) tools/seeds.py --seeds $(SEEDS) $(if $(LIMIT),--limit $(LIMIT)) $(if $(OUT),--out $(OUT))
+
+## make ablation: notebook 11's final recipe, and the recipe without each of its changes, over 5
+## seeds, into utils/recipe_ablation.json, which notebook 11 reads (about 20 minutes on 2 cores;
+## SEEDS=, LIMIT=, OUT=)
+ablation: $(STAMP)
+	$(PY) tools/ablation.py --seeds $(SEEDS) $(if $(LIMIT),--limit $(LIMIT)) $(if $(OUT),--out $(OUT))
 
 ## make cpu-spread: how far the training notebooks' numbers move under other CPUs' kernels
 cpu-spread: $(STAMP)

@@ -16,18 +16,14 @@ import torch.distributed as dist
 import torch.multiprocessing as mp
 from torch import nn
 
-from utils import ddp
+from utils import ddp, ddp_launch, ddp_probes
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.xdist_group("ddp")  # one worker: the launches share the 2 cores
 
 
 def torchrun(nproc, *args, **kwargs):
-    return ddp.torchrun(nproc, *args, timeout=600, **kwargs)
-
-
-def step_losses(stdout):
-    return {int(k): float(v) for k, v in re.findall(r"step (\d+): training loss ([\d.]+)", stdout)}
+    return ddp_launch.torchrun(nproc, *args, timeout=600, **kwargs)
 
 
 def free_port():
@@ -43,8 +39,8 @@ def test_two_ranks_train_and_end_with_identical_weights(tmp_path):
     assert "weights identical on all 2 ranks: True (largest difference 0.0e+00)" in lines
     epochs = [line.split(":")[0] for line in lines if line.startswith("epoch ")]
     assert epochs == ["epoch 1", "epoch 2"]  # rank 0 alone prints, numbered from 1
-    assert list(step_losses(out)) == [1, 10, 64]  # logged steps, and the last one
-    s = ddp.summary(out)
+    assert list(ddp_launch.step_losses(out)) == [1, 10, 64]  # logged steps, and the last one
+    s = ddp_launch.summary(out)
     assert s["images"] == 400 and s["wait_ms"] > 0  # the hook timed the all-reduce
     assert re.search(r"the all-reduce alone: [\d.]+ ms \([\d,]+ numbers", out)
     saved = torch.load(tmp_path / "model.pt", weights_only=True)
@@ -54,7 +50,7 @@ def test_two_ranks_train_and_end_with_identical_weights(tmp_path):
 def test_one_and_two_processes_take_the_same_first_steps():
     """The two ranks' k-th batches make up one process's k-th batch, and DDP averages their
     gradients: the same steps, up to float32 rounding."""
-    first, second = (step_losses(torchrun(n, "--limit", "2000")) for n in (1, 2))
+    first, second = (ddp_launch.step_losses(torchrun(n, "--limit", "2000")) for n in (1, 2))
     assert list(first) == list(second) == [1, 10, 32]
     assert abs(first[1] - second[1]) < 1e-5 and abs(first[10] - second[10]) < 1e-5
 
@@ -67,7 +63,7 @@ def test_an_uneven_split_pads_training_and_counts_each_validation_image_once():
         "2 process(es), 32 steps per epoch of 32 per rank "
         "(1 example(s) repeated so that the ranks get equal shares)"
     )
-    assert ddp.summary(out)["images"] == 401
+    assert ddp_launch.summary(out)["images"] == 401
 
 
 def _perturbed_rank(rank, port, perturb, gaps):
@@ -78,7 +74,7 @@ def _perturbed_rank(rank, port, perturb, gaps):
     if perturb and rank == 1:
         with torch.no_grad():
             model.bias[2] += 0.25  # ...but one number on one rank
-    gaps[rank] = ddp.weights_agree(model)
+    gaps[rank] = ddp_probes.weights_agree(model)
     dist.destroy_process_group()
 
 
@@ -135,7 +131,7 @@ def test_a_rank_that_dies_is_restarted_and_resumes_from_the_checkpoint():
 
 def test_the_checkpoint_of_a_finished_run_trains_nothing_and_says_so(tmp_path):
     args = ["--limit", "640", "--checkpoint", str(tmp_path / "c.pt"), "--checkpoint-every", "5"]
-    first = ddp.summary(torchrun(2, *args))  # 10 steps: checkpoints at 5 and 10
+    first = ddp_launch.summary(torchrun(2, *args))  # 10 steps: checkpoints at 5 and 10
     again = torchrun(2, *args)
     assert "restart 0: resumed from the checkpoint of step 10" in again
     assert (

@@ -1,4 +1,4 @@
-"""Notebook 12's launches from a terminal: torchrun does the launching, utils/ddp.py trains.
+"""Notebook 12's launches from a terminal: torchrun starts utils/ddp.py (utils/ddp_launch.py).
 
     python tools/ddp.py speed     # make ddp: both models, 1 and 2 processes, the speed-up
     python tools/ddp.py nodes     # make ddp-nodes: two "nodes" meeting at a c10d rendezvous
@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from utils.ddp import summary, torchrun, torchrun_nodes  # noqa: E402
+from utils.ddp_launch import summary, torchrun, torchrun_nodes  # noqa: E402
 
 # what each model trains on in `speed`: 09's CNN one epoch; 11's recipe 10,000 images (its
 # steps cost ~40x more, and the speed-up settles within a few dozen of them)

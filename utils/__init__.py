@@ -12,8 +12,10 @@ tracking*  Weights & Biases online or offline; log_dict, fit_and_log  (notebooks
 models*    Lambda, flatten, the any-size CNN (09), the recipe CNN (11)  (notebooks 09, 11)
 device*    get_device                                                 (notebook 10)
 profiling  the profiler over a bounded window of steps; its table    (notebook 10)
-ddp        09's and 11's training under DDP: torchrun, checkpoints   (notebook 12)
-seeds      training outcomes over seeds (make seeds), read and drawn (notebooks 08, 09)
+ddp        the DDP training script: 09's or 11's CNN, checkpoints (notebook 12)
+ddp_launch  torchrun launches of utils/ddp.py; what it printed, read (notebook 12)
+ddp_probes  its clocks and its fault on purpose: they train nothing  (notebook 12)
+seeds      outcomes over seeds (make seeds; 11: make ablation), read  (notebooks 08, 09, 11)
 plots      digit grids, loss curves, confusion matrix, the slide style
 exercises  the exercises: check, hint, solution, progress; the reference solutions (01-11)
 """

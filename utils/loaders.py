@@ -1,7 +1,8 @@
 """The data pipeline: MNIST as datasets (05), loaders (07), batches reshaped or moved on the
-way (09), and batches sliced on the device itself (10)."""
+way (09), batches sliced on the device itself (10), and random shifts (11)."""
 
 import torch
+import torch.nn.functional as F
 from torch.utils.data import DataLoader, TensorDataset
 
 from .data import load_mnist
@@ -72,3 +73,17 @@ class DeviceBatches:
         for i in range(0, n, self.bs):
             idx = order[i:i + self.bs] if self.shuffle else slice(i, i + self.bs)
             yield self.x[idx], self.y[idx]
+
+
+# from notebooks/src/11_going_further.py
+def random_shift(xb, yb, pixels=1):
+    """Notebook 11's augmentation: each image moved up to ``pixels`` each way, at random."""
+    n = len(xb)
+    # one 2x3 affine matrix per image: the identity, plus a shift in its last column,
+    # measured in half-widths of the image (-1 to 1 spans it), so 2 / 28 is one pixel
+    theta = torch.eye(2, 3, device=xb.device).repeat(n, 1, 1)
+    theta[:, :, 2] = torch.randint(-pixels, pixels + 1, (n, 2), device=xb.device) * 2 / 28
+    grid = F.affine_grid(theta, list(xb.shape), align_corners=False)
+    shifted = F.grid_sample(xb, grid, mode="nearest", align_corners=False)
+    # channels_last: the layout the final run's model uses ("Why these choices", below)
+    return shifted.contiguous(memory_format=torch.channels_last), yb

@@ -47,10 +47,17 @@ def conv(c_in, c_out, stride=2, norm=False, ks=3):
     return nn.Sequential(*layers, *([nn.BatchNorm2d(c_out)] if norm else []), nn.ReLU())
 
 
-def recipe_cnn(norm=False):
-    """Notebook 11's CNN: three stride-2 convolutions (32 -> 128 channels, 28 -> 4 pixels), all
-    128 x 4 x 4 features into one linear layer, so only inputs that three halvings bring to
-    4 x 4 (25 to 32 pixels a side). nn.Flatten is 09's
+def pooled_cnn(norm=False, ks=3):
+    """09's CNN, wider (32 and 64 channels), first kernel ks x ks, 09's head: any size."""
+    return nn.Sequential(conv(1, 32, norm=norm, ks=ks), conv(32, 64, norm=norm),
+                         nn.Conv2d(64, 10, 3, stride=2, padding=1), nn.LeakyReLU(0.1),
+                         nn.AdaptiveAvgPool2d(1), nn.Flatten())
+
+
+# from notebooks/src/11_going_further.py
+def recipe_cnn(norm=False, ks=5):
+    """Notebook 11's CNN: step 1b's convolutions, a third of 128 channels (28 -> 4 pixels),
+    then all 128 x 4 x 4 features into one linear layer. nn.Flatten is 09's
     Lambda(flatten), built in (and it accepts channels_last tensors, which .view cannot)."""
-    return nn.Sequential(conv(1, 32, norm=norm, ks=5), conv(32, 64, norm=norm),
+    return nn.Sequential(conv(1, 32, norm=norm, ks=ks), conv(32, 64, norm=norm),
                          conv(64, 128, norm=norm), nn.Flatten(), nn.Linear(128 * 4 * 4, 10))

@@ -1,7 +1,9 @@
-"""Training outcomes over seeds (notebooks 08 and 09): read the file `make seeds` writes.
+"""Training outcomes over seeds (notebooks 08, 09 and 11): read the files `make seeds` and
+`make ablation` write.
 
 One seed is one draw: notebooks 08 and 09 show their own run next to the spread of five seeds,
-and compare models on spreads ("better on 5 of 5 seeds"), not on one draw.
+and compare models on spreads ("better on 5 of 5 seeds"), not on one draw; notebook 11 compares
+its recipe with the recipe less one change the same way.
 """
 
 import json
@@ -10,6 +12,7 @@ import statistics
 from pathlib import Path
 
 SPREAD_FILE = Path(__file__).with_name("seed_spread.json")
+ABLATION_FILE = Path(__file__).with_name("recipe_ablation.json")  # notebook 11 (make ablation)
 
 # How far one seed's validation accuracy (and loss) may move on another CPU: its kernels change
 # the last bits, and SGD with momentum grows them over an epoch. Measured: one `make seeds` on
@@ -104,3 +107,39 @@ def plot_spread(spread: dict, models: dict, this_run: dict | None = None, key="v
     ax.legend(loc="lower left", fontsize="small")
     fig.tight_layout()
     show(fig, "\n".join(alt))  # returns nothing: a notebook shows the figure, not an Axes repr
+
+
+def ablation_table(ablation: dict) -> str:
+    """Notebook 11's ablation as rows: each variant's validation accuracy over the seeds
+    (min – median – max), its median's difference from the full recipe's, and on how many
+    seeds the full recipe did better (paired by seed: the same shuffle and initial draw)."""
+    recipe = [r["valid_acc"] for r in sorted_runs(ablation, "recipe")]
+    lines = [
+        f"{'less one change (its step)':24}  {'min – median – max':^24}  median  recipe better",
+    ]
+    for name, what in ablation["variants"].items():
+        accs = [r["valid_acc"] for r in sorted_runs(ablation, name)]
+        row = f"{what:24}  {summary(accs):24}"
+        if name != "recipe":
+            gap = statistics.median(accs) - statistics.median(recipe)
+            row += f"  {gap:+.4f}  on {wins(recipe, accs)} of {len(accs)} seeds"
+        lines.append(row)
+    return "\n".join(lines)
+
+
+def ablation_reading(ablation: dict) -> str:
+    """What the table says, computed from it: the changes every seed agrees on, and those
+    that the seeds cannot tell from noise."""
+    recipe = [r["valid_acc"] for r in sorted_runs(ablation, "recipe")]
+    n, clear, unclear = len(recipe), [], []
+    for name, what in ablation["variants"].items():
+        if name != "recipe":
+            k = wins(recipe, [r["valid_acc"] for r in sorted_runs(ablation, name)])
+            (clear if k == n else unclear).append(f"{what}: {k} of {n}")
+    lines = [f"The recipe beat it on all {n} seeds:", *(f"  {c}" for c in clear or ["none"])]
+    lines += [f"Not on every seed, so {n} seeds do not show it:"]
+    return "\n".join(lines + [f"  {u}" for u in unclear or ["none"]])
+
+
+def sorted_runs(table: dict, variant: str) -> list:
+    return sorted((r for r in table["runs"] if r["variant"] == variant), key=lambda r: r["seed"])

@@ -21,48 +21,186 @@ roadmap(12)
 #
 # - Start **N copies** of the training script, one per core or GPU: the *ranks*.
 # - Each rank holds the whole model and trains on **its own shard** of every batch.
-# - After `backward()`, DDP **averages the gradients** across ranks, so every rank takes the
+# - During `backward()`, DDP **averages the gradients** across ranks, so every rank takes the
 #   same optimizer step and the copies stay identical.
 
 # %% [markdown] slide_type="notes"
 # Point at the three bullets; the rest of the notebook is each of them in code. The script
-# that does it is `utils/ddp.py`; `torchrun` starts the ranks and tells each one who it is
-# through environment variables (`RANK`, `WORLD_SIZE`, ...). It trains notebook 09's CNN
-# (`--model cnn`) or notebook 11's recipe (`--model recipe`). A notebook cell cannot be a
-# rank itself, so the notebook runs the script, as you would in a terminal.
+# that does it is `utils/ddp.py`, read next, whole; `torchrun` starts the ranks and tells each
+# one who it is through environment variables (`RANK`, `WORLD_SIZE`, ...). It trains
+# notebook 09's CNN (`--model cnn`) or notebook 11's recipe (`--model recipe`). A notebook
+# cell cannot be a rank itself, so the notebook runs the script, as you would in a terminal.
 
 # %% [markdown] slide_type="slide"
-# ## Joining the group
+# ## The script, top to bottom
 #
-# `gloo` runs on CPUs (and GPUs); on GPUs `nccl` is the fast choice. Started any other way than
-# by torchrun, the script says how to start it.
+# `utils/ddp.py` is the whole training, and every rank runs all of it. We read it in 17 parts;
+# the line numbers show that nothing is skipped. Part 1 says what it is and how to start it.
+# The lines of `probes` and `probe` measure, or inject a fault: they train nothing.
 
 # %%
-from inspect import getsource
-from utils import ddp
+from utils.ddp_launch import show_script  # one part of utils/ddp.py, with its line numbers
 
-print(getsource(ddp.setup))
+show_script(1)
 
 # %% [markdown] slide_type="subslide"
-# ## Each rank, its shard
+# ## 2 · The imports: PyTorch's distributed pieces
 #
-# `DistributedSampler` gives rank *r* every *N*-th example of a shuffled order (repeating a few
-# if *N* does not divide the set); `set_epoch` reshuffles each epoch, the same way on every
-# rank. Validation takes every *N*-th image, none repeated: each is counted once.
+# `torch.distributed` (`dist`) is the engine: the process group (the ranks, connected), and
+# collectives such as `all_reduce`. `DistributedSampler` shards the data; `DDP` wraps the
+# model; `record` reports a rank's crash to torchrun.
 
 # %%
-print(getsource(ddp.loaders).split('"""\n')[-1])
+show_script(2)
 
 # %% [markdown] slide_type="subslide"
-# ## The training loop: DDP does the rest
+# ## 3 · The imports: the series' own helpers
 #
-# `DDP(model)` hooks into `backward()` to all-reduce the gradients (each rank's gradients,
-# divided by N, are summed over all ranks: every rank ends with the average); `loss_batch` from notebook 07 is
-# unchanged. Validation sums (loss, correct, count) are added up over all ranks with
-# `all_reduce`; only rank 0 prints and saves.
+# `loss_batch` from notebook 07, the models of 09 and 11, the loaders of 05 and 09,
+# `seed_everything` from 01. `probes` holds the clocks and the fault on purpose: they train
+# nothing.
 
 # %%
-print(getsource(ddp.evaluate_across_ranks))
+show_script(3)
+
+# %% [markdown] slide_type="subslide"
+# ## 4 · The two models
+#
+# `--model cnn` is 09's CNN with SGD; `--model recipe` is 11's batch-norm CNN with AdamW and
+# a one-cycle schedule. `bs` is the global batch: the ranks share it.
+
+# %%
+show_script(4)
+
+# %% [markdown] slide_type="subslide"
+# ## 5 · Each rank, its shard
+#
+# `DistributedSampler` gives rank *r* every *N*-th example of a shuffled order, the same
+# order on every rank (the same seed; repeating a few if *N* does not divide the set), in
+# batches of the global batch / *N*. Validation takes every *N*-th image, none repeated: each
+# is counted once.
+
+# %%
+show_script(5)
+
+# %% [markdown] slide_type="subslide"
+# ## 6 · One number, averaged over the ranks
+#
+# `all_reduce` is a *collective*: every rank calls it with its own tensor and gets back the
+# sum over all ranks; divided by their number, the mean. A rank that skips the call leaves
+# the others waiting.
+
+# %%
+show_script(6)
+
+# %% [markdown] slide_type="subslide"
+# ## 7 · A metric reduced across ranks
+#
+# Each rank adds up loss × images, correct answers and images over its shard; one
+# `all_reduce` adds those sums over the ranks. Every rank ends with the loss and accuracy of
+# the whole validation set.
+
+# %%
+show_script(7)
+
+# %% [markdown] slide_type="subslide"
+# ## 8 · A checkpoint is written whole, or not at all
+#
+# Rank 0 writes a temporary file, then renames it over the old one. A crash mid-write leaves
+# the old one whole, so a half-written checkpoint is never loaded.
+
+# %%
+show_script(8)
+
+# %% [markdown] slide_type="subslide"
+# ## 9 · Reading a checkpoint back
+#
+# A checkpoint of another run (another model, batch, learning rate, epochs or data) would
+# resume the wrong training: it is refused, and the error says what to do.
+
+# %%
+show_script(9)
+
+# %% [markdown] slide_type="subslide"
+# ## 10 · `main`: the command line
+#
+# `@record` puts a rank's exception into torchrun's failure report. The options: the model,
+# epochs, global batch, learning rate, a limit for quick runs, where to save, where and how
+# often to checkpoint, and a fault on purpose.
+
+# %%
+show_script(10)
+
+# %% [markdown] slide_type="subslide"
+# ## 11 · Joining the group
+#
+# torchrun sets `RANK`, `WORLD_SIZE` and a meeting point on rank 0's machine (`MASTER_ADDR`,
+# `MASTER_PORT`); `init_process_group` reads them and connects the ranks. `gloo` runs on CPUs (and GPUs); on
+# GPUs `nccl` is the fast choice. Started any other way, the script says how to start it.
+
+# %%
+show_script(11)
+
+# %% [markdown] slide_type="subslide"
+# ## 12 · The data, and the same model on every rank
+#
+# Every rank seeds alike, so every rank builds the same initial weights, the ones a 1-process
+# run starts from too (DDP would also copy rank 0's when it wraps the model). Rank 0 prints
+# the steps per epoch, and how many examples were repeated, if any.
+
+# %%
+show_script(12)
+
+# %% [markdown] slide_type="subslide"
+# ## 13 · Resuming from a checkpoint
+#
+# With `--checkpoint` and a file there, every rank loads the same state before DDP wraps the
+# model: weights, optimizer, schedule, and the step to carry on from.
+
+# %%
+show_script(13)
+
+# %% [markdown] slide_type="subslide"
+# ## 14 · `DDP(model)`
+#
+# DDP hooks into `backward()`: each rank's gradients, divided by N, are summed over all ranks,
+# so every rank takes the same step. `Probe` puts a clock on that all-reduce. A finished
+# run's checkpoint trains nothing: every rank validates, then leaves the group
+# (`destroy_process_group`, part 17).
+
+# %%
+show_script(14)
+
+# %% [markdown] slide_type="subslide"
+# ## 15 · The loop
+#
+# `set_epoch` seeds the shuffle with seed + epoch: a new order each epoch (without it, each
+# epoch repeats the first), the same on every rank. `loss_batch` from notebook 07 is
+# unchanged: its `backward()` does the all-reduce. A resumed run skips the batches of its
+# epoch already trained on.
+
+# %%
+show_script(15)
+
+# %% [markdown] slide_type="subslide"
+# ## 16 · A checkpoint every few steps; validation each epoch
+#
+# Every `--checkpoint-every` steps rank 0 saves weights, optimizer, schedule and step
+# (`model.module`: the model inside the DDP wrapper). After each epoch every rank validates
+# its shard; the sums are reduced across ranks.
+
+# %%
+show_script(16)
+
+# %% [markdown] slide_type="subslide"
+# ## 17 · The end
+#
+# `probe.report` checks that the ranks' weights agree and prints the clocks. Rank 0 saves an
+# ordinary `state_dict`; `destroy_process_group` leaves the group cleanly. The last two lines
+# run `main` when torchrun starts `-m utils.ddp`.
+
+# %%
+show_script(17)
 
 # %% [markdown] slide_type="slide"
 # ## Launching: one process, then two
@@ -72,31 +210,24 @@ print(getsource(ddp.evaluate_across_ranks))
 # seconds to a minute: torchrun starts fresh Python processes, and they train.
 
 # %% [markdown] slide_type="subslide"
-# A notebook cell cannot be a rank itself, so `utils.ddp.torchrun` runs the command, as a
-# terminal would, and returns what rank 0 printed. The command:
+# A notebook cell cannot be a rank itself, so `utils.ddp_launch.torchrun` runs the command, as
+# a terminal would, and returns what rank 0 printed. The command (`--standalone`: every rank
+# on this one machine):
 
 # %%
-from utils.ddp import command, summary, torchrun
+from utils.ddp_launch import command, summary, torchrun, without_clocks
 
 print(" ".join(command(2, "--model", "cnn")[1:]).replace("-m torch.distributed.run", "torchrun"))
-
-# %%
-CLOCKS = ("samples/s:", "a step:", "the all-reduce alone:")  # they vary by machine and load
-
-
-def lines(out):
-    """What rank 0 printed, without its clocks (they come later, side by side)."""
-    return "\n".join(ln for ln in out.splitlines() if not ln.startswith(CLOCKS))
 
 # %% [markdown] slide_type="subslide"
 # ## One process
 #
-# Rank 0 prints the global batch's training loss at a few steps, validation after the epoch,
-# and whether the ranks' weights agree (its timings come later).
+# Rank 0 prints the global batch's loss at a few steps, validation, and whether the ranks'
+# weights agree. `without_clocks` drops its timings: they vary by machine and load.
 
 # %%
 one = torchrun(1, "--model", "cnn")
-print(lines(one))
+print(without_clocks(one))
 
 # %% [markdown] slide_type="fragment"
 # About 0.89, not 09's 0.8762: the same model, but `DistributedSampler` shuffles in another
@@ -107,19 +238,19 @@ print(lines(one))
 
 # %%
 two = torchrun(2, "--model", "cnn", "--save", "ddp_cnn.pt")
-print(lines(two))
+print(without_clocks(two))
 
 # %% [markdown] slide_type="subslide"
 # ## Did two processes take the same steps?
 #
 # Each rank's k-th batch is every other image of one process's k-th batch, and DDP averages
-# the ranks' gradients: mathematically, the same step. The loss of each global batch:
+# the ranks' gradients: mathematically, the same step. The loss of each global batch
+# (`step_losses` reads rank 0's `step k: training loss` lines):
 
 # %%
-import re
+from utils.ddp_launch import lines_starting, step_losses
 
-losses = [{int(k): float(v) for k, v in re.findall(r"step (\d+): training loss ([\d.]+)", out)}
-          for out in (one, two)]
+losses = [step_losses(out) for out in (one, two)]
 gaps = {k: abs(losses[0][k] - losses[1][k]) for k in losses[0]}
 print("step   1 process  2 processes  difference")
 for k, gap in gaps.items():
@@ -200,7 +331,7 @@ report(valid_loss_1proc=s1["valid_loss"], valid_acc_1proc=s1["valid_acc"],
 
 # %%
 recipe = {n: torchrun(n, "--model", "recipe", "--limit", "10000") for n in (1, 2)}
-print("\n".join(ln for ln in recipe[2].splitlines() if ln.startswith(("2 process", "weights"))))
+print(lines_starting(recipe[2], "2 process", "weights"))  # two of rank 0's lines
 
 # %% [markdown] slide_type="subslide"
 # ## Both models, side by side
@@ -224,6 +355,12 @@ for name, (a, b) in {"09's CNN": (one, two), "11's recipe": (recipe[1], recipe[2
 #   the wait is a small share.
 #
 # DDP pays when each step has real work.
+
+# %%
+from utils.models import recipe_cnn
+
+for name, m in {"09's CNN": mnist_cnn(), "11's recipe": recipe_cnn(norm=True)}.items():
+    print(f"{name}: {sum(p.numel() for p in m.parameters()):,} weights to all-reduce a step")
 
 # %% [markdown] slide_type="notes"
 # On the 2-core machines we measured, two processes ran 0.52–1.15x as fast as one for 09's
@@ -249,15 +386,16 @@ for name, (a, b) in {"09's CNN": (one, two), "11's recipe": (recipe[1], recipe[2
 
 # %% [markdown] slide_type="notes"
 # `--node-rank` and `--master-addr` belong to the older *static* rendezvous. Sources, in
-# torch 2.13: `_matches_machine_hostname` (c10d_rendezvous_backend.py) decides who hosts the
-# store; `_mark_rendezvous_complete` (dynamic_rendezvous.py) ranks `sorted(participants)`,
-# each a (host name, process id, counter).
+# torch 2.13: `_matches_machine_hostname` (rendezvous/utils.py, called in
+# c10d_rendezvous_backend.py) decides who hosts the store; `_mark_rendezvous_complete`
+# (dynamic_rendezvous.py) ranks `sorted(participants)`, each a (host name, process id,
+# counter).
 
 # %% [markdown] slide_type="subslide"
 # ## On two real machines: the checklist
 #
 # - The same code, data and torch version on both; `utils` importable (`pip install` it).
-# - Both started within 600 s of each other (the rendezvous' join timeout).
+# - Both started within 600 s of each other (the rendezvous' default join timeout).
 # - HOST's port 29400 open to the other; rank 0's machine also serves a random port, and gloo
 #   connects on more: allow TCP between the two machines.
 
@@ -274,7 +412,7 @@ for name, (a, b) in {"09's CNN": (one, two), "11's recipe": (recipe[1], recipe[2
 # resolves to a loopback address such as 127.0.1.1, as on many Debian systems.
 
 # %% [markdown] slide_type="notes"
-# `OMP_NUM_THREADS=1`: one thread per rank, as `utils.ddp.torchrun` sets it here. Add
+# `OMP_NUM_THREADS=1`: one thread per rank, as `utils.ddp_launch.torchrun` sets it here. Add
 # `TORCH_DISABLE_SHARE_RDZV_TCP_STORE=1` with `--max-restarts` (see "Surviving a crash"), and
 # `--local-addr` if a machine's own name does not resolve to the address the other can reach.
 
@@ -290,12 +428,12 @@ import socket
 with socket.socket() as free:  # a port no one uses
     free.bind(("127.0.0.1", 0))
     endpoint = f"127.0.0.1:{free.getsockname()[1]}"
-from utils.ddp import torchrun_nodes
+from utils.ddp_launch import torchrun_nodes
 
 nodes = torchrun_nodes(2, "--model", "cnn", "--limit", "4000", endpoint=endpoint)
 talker = next(out for out in nodes if out)  # whichever node holds rank 0
 print(f"{sum(map(bool, nodes))} of 2 nodes printed (rank 0's):")
-print("\n".join(ln for ln in talker.splitlines() if ln.startswith(("2 process", "weights"))))
+print(lines_starting(talker, "2 process", "weights"))
 
 # %% [markdown] slide_type="subslide"
 # ## Under a cluster scheduler
@@ -326,21 +464,13 @@ print("\n".join(ln for ln in talker.splitlines() if ln.startswith(("2 process", 
 # - **Checkpoint** every few steps: model, optimizer, scheduler, step; on several machines,
 #   to storage they all read.
 # - **Restart**: `torchrun --max-restarts 1` restarts *every* rank when one dies.
-# - **Resume**: the script loads the checkpoint and carries on from its step.
+# - **Resume**: the script loads the checkpoint and carries on from its step (part 13).
 
 # %% [markdown] slide_type="notes"
-# `utils.ddp.torchrun` also sets `TORCH_DISABLE_SHARE_RDZV_TCP_STORE=1`. Without it, the
+# `utils.ddp_launch.torchrun` also sets `TORCH_DISABLE_SHARE_RDZV_TCP_STORE=1`. Without it, the
 # restarted ranks share torchrun's store with the dead ones and can find their addresses
-# there (pytorch/pytorch#135712): the restart then fails to connect.
-
-# %% [markdown] slide_type="subslide"
-# ## A checkpoint is written whole, or not at all
-#
-# Rank 0 writes a temporary file, then renames it over the old one. A crash mid-write leaves
-# the old one whole, so a half-written checkpoint is never loaded.
-
-# %%
-print(getsource(ddp.save_checkpoint).split('"""\n')[-1])
+# there (pytorch/pytorch#135712): the restart then fails to connect (seen here with torch
+# 2.13: `Gloo connectFullMesh failed ... Connection refused`).
 
 # %% [markdown] slide_type="subslide"
 # ## A fault, on purpose
@@ -356,7 +486,7 @@ Path("ddp_checkpoint.pt").unlink(missing_ok=True)  # start from scratch
 crashed = torchrun(2, *args, "--checkpoint", "ddp_checkpoint.pt", "--fail-at-step", "27",
                    max_restarts=1)
 plain = torchrun(2, *args)
-print(next(ln for ln in crashed.splitlines() if "resumed" in ln))
+print(lines_starting(crashed, "restart"))
 
 # %% [markdown] slide_type="subslide"
 # ## Did the interrupted run end where the uninterrupted one did?

@@ -1,0 +1,183 @@
+"""Starting utils/ddp.py from Python and reading what it printed (notebook 12, tools/ddp.py).
+
+A notebook cell cannot be a rank itself, so ``torchrun`` runs the script's command as a
+terminal would and returns what rank 0 printed; ``torchrun_nodes`` runs several launches at
+once, as if on several machines. ``summary``, ``without_clocks``, ``lines_starting`` and
+``step_losses`` pick numbers and lines out of that output; ``show_script`` prints one part
+of utils/ddp.py with its line numbers, so that notebook 12 shows the script whole, in order.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SCRIPT = Path(__file__).resolve().parent / "ddp.py"
+PART = re.compile(r"^\s*# %% (\d+) · (.+)$")  # the comment that starts each part of the script
+CLOCKS = ("samples/s:", "a step:", "the all-reduce alone:")  # vary by machine and load
+
+
+# ------------------------------------------------------------------ the script's parts
+def script_parts() -> dict[int, tuple[str, list[tuple[int, str]]]]:
+    """utils/ddp.py cut at its ``# %% N · title`` comments: {N: (title, [(line number,
+    line), ...])}. Each part runs up to the next one; the first starts at line 1, and the
+    parts are numbered 1, 2, 3... in order, so together they are the whole file."""
+    parts: dict[int, tuple[str, list]] = {}
+    for number, line in enumerate(SCRIPT.read_text().splitlines(), start=1):
+        start = PART.match(line)
+        if start:
+            if int(start.group(1)) != len(parts) + 1:
+                raise ValueError(f"{SCRIPT} line {number}: part {len(parts) + 1} expected")
+            parts[len(parts) + 1] = (start.group(2), [])
+        elif not parts:
+            raise ValueError(f"{SCRIPT} line {number} comes before its first part, `# %% 1 ·`")
+        parts[len(parts)][1].append((number, line))
+    return parts
+
+
+def show_script(part: int) -> None:
+    """Print part ``part`` of utils/ddp.py with its line numbers (blank lines that end it left
+    out): the parts shown one after another are the whole file."""
+    title, lines = script_parts()[part]
+    while lines and not lines[-1][1].strip():
+        lines = lines[:-1]
+    for number, line in lines:
+        print(f"{number:3} {line}".rstrip())
+
+
+# ------------------------------------------------------------------ reading its output
+def without_clocks(out: str) -> str:
+    """What rank 0 printed, without the lines that time it (they vary by machine and load)."""
+    return "\n".join(ln for ln in out.splitlines() if not ln.startswith(CLOCKS))
+
+
+def lines_starting(out: str, *starts: str) -> str:
+    """The lines of ``out`` that start with one of ``starts``."""
+    return "\n".join(ln for ln in out.splitlines() if ln.startswith(starts))
+
+
+def step_losses(out: str) -> dict[int, float]:
+    """The training loss of the global batch at each step rank 0 printed: {step: loss}."""
+    return {int(k): float(v) for k, v in re.findall(r"step (\d+): training loss ([\d.]+)", out)}
+
+
+def summary(out: str) -> dict:
+    """The numbers in what rank 0 printed: the last validation (loss, accuracy, images), the
+    last training loss printed, samples/s, a step's milliseconds (all, arithmetic, waiting for
+    the all-reduce), and the step a restarted run resumed from (None if it did not)."""
+    valid = re.findall(r"validation loss ([\d.]+), accuracy ([\d.]+) \(([\d,]+) images\)", out)
+    speed = re.search(r"samples/s: ([\d,]+)", out)
+    step = re.search(r"a step: ([\d.]+) ms = ([\d.]+) ms arithmetic \+ ([\d.]+) ms waiting", out)
+    resumed = re.search(r"resumed from the checkpoint of step (\d+)", out)
+    losses = re.findall(r"step \d+: training loss ([\d.]+)", out)
+    if not (valid and speed and step):
+        raise ValueError(f"not the output of utils.ddp:\n{out[-1000:]}")
+    loss, acc, n = valid[-1]
+    return {
+        "valid_loss": float(loss), "valid_acc": float(acc), "images": int(n.replace(",", "")),
+        "last_train_loss": float(losses[-1]) if losses else None,
+        "samples_per_s": float(speed.group(1).replace(",", "")),
+        "step_ms": float(step.group(1)), "arithmetic_ms": float(step.group(2)),
+        "wait_ms": float(step.group(3)),
+        "resumed_at": int(resumed.group(1)) if resumed else None,
+    }  # fmt: skip
+
+
+# ------------------------------------------------------------------ launching it
+def command(nproc: int, *args: str, nnodes: int = 1, endpoint=None,
+            max_restarts: int = 0) -> list[str]:  # fmt: skip
+    """The torchrun command for utils/ddp.py: ``--standalone`` on one machine, or, with
+    ``endpoint`` ("host:port" every node can reach), one of ``nnodes`` nodes meeting at a
+    c10d rendezvous there: the same command on every node (the rendezvous numbers the nodes
+    itself, in sorted order of their host names, so no ``--node-rank``: that is for
+    ``--rdzv-backend static``)."""
+    cmd = [sys.executable, "-m", "torch.distributed.run", f"--nproc-per-node={nproc}"]
+    if endpoint is None:
+        cmd.append("--standalone")
+    else:
+        cmd += [f"--nnodes={nnodes}", "--rdzv-backend=c10d", f"--rdzv-endpoint={endpoint}",
+                "--rdzv-id=mnist"]  # fmt: skip
+    if max_restarts:
+        cmd.append(f"--max-restarts={max_restarts}")
+    return [*cmd, "-m", "utils.ddp", *args]
+
+
+# For torchrun: one thread per rank (its advice), and a fresh store for each attempt. By
+# default the ranks share torchrun's own store, where a restarted group can find the dead
+# group's addresses and fail to connect (pytorch/pytorch#135712).
+TORCHRUN_ENV = {"OMP_NUM_THREADS": "1", "TORCH_DISABLE_SHARE_RDZV_TCP_STORE": "1"}
+
+
+def _env() -> dict:
+    root = str(SCRIPT.parent.parent)  # `utils` importable from anywhere
+    path = os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))
+    return dict(os.environ, **TORCHRUN_ENV, PYTHONPATH=path)
+
+
+def _run_together(cmds: list[list[str]], timeout: float) -> list[subprocess.CompletedProcess]:
+    """Run the commands at once, each torchrun in a process group of its own with its output
+    in files (no pipe to fill up); once one fails, or time is up, stop every group, so that no
+    rank is left waiting for a peer that will never come."""
+    with tempfile.TemporaryDirectory() as tmp:
+        files = [(Path(tmp) / f"{i}.out", Path(tmp) / f"{i}.err") for i in range(len(cmds))]
+        procs = []
+        for cmd, (out, err) in zip(cmds, files):
+            with open(out, "w") as o, open(err, "w") as e:
+                procs.append(subprocess.Popen(cmd, env=_env(), stdout=o, stderr=e,
+                                              start_new_session=True))  # fmt: skip
+        deadline, late = time.monotonic() + timeout, False
+        try:
+            while any(p.poll() is None for p in procs):
+                late = time.monotonic() > deadline
+                if late or any(p.returncode not in (None, 0) for p in procs):
+                    break
+                time.sleep(0.1)
+        finally:
+            for p in procs:
+                with contextlib.suppress(ProcessLookupError):  # it may have just ended
+                    os.killpg(p.pid, signal.SIGTERM)  # torchrun passes it on to its ranks
+            for p in procs:
+                try:
+                    p.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(p.pid, signal.SIGKILL)
+                    p.wait()
+        if late:
+            raise TimeoutError(f"{' '.join(cmds[0][1:])} still running after {timeout:.0f} s")
+        return [
+            subprocess.CompletedProcess(cmd, p.returncode, out.read_text(), err.read_text())
+            for cmd, p, (out, err) in zip(cmds, procs, files)
+        ]
+
+
+def _checked(out, what: str):
+    if out.returncode:
+        raise RuntimeError(f"{what} failed (exit {out.returncode}):\n{out.stderr[-3000:]}")
+    return out
+
+
+def torchrun(nproc: int, *args: str, max_restarts: int = 0, timeout: float = 900) -> str:
+    """Run utils/ddp.py under torchrun on this machine; return what rank 0 printed."""
+    cmd = command(nproc, *args, max_restarts=max_restarts)
+    (out,) = _run_together([cmd], timeout)
+    return _checked(out, " ".join(cmd[1:])).stdout
+
+
+def torchrun_nodes(nnodes: int, *args: str, endpoint: str, timeout: float = 900) -> list[str]:
+    """``nnodes`` torchrun launches at once, one process each, as if on ``nnodes`` machines
+    meeting at ``endpoint``; return what each printed. The rendezvous numbers the nodes (by
+    host name, then process id): whichever node holds rank 0 does the talking."""
+    cmd = command(1, *args, nnodes=nnodes, endpoint=endpoint)
+    done = _run_together([cmd] * nnodes, timeout)
+    for i, d in enumerate(done):  # the node that failed first, not one stopped because of it
+        if d.returncode not in (0, -signal.SIGTERM):
+            _checked(d, f"node {i}")
+    return [_checked(d, f"node {i}").stdout for i, d in enumerate(done)]
