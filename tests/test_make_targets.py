@@ -98,6 +98,21 @@ def test_make_seeds_smoke(copy, tmp_path):
     assert len(runs) == 10 and "original" in out and "series" in out  # 4 + 4 + 2 recipes
 
 
+def test_make_ablation_smoke(copy, tmp_path):
+    out = make(copy, "ablation", "SEEDS=1", "LIMIT=512", f"OUT={tmp_path / 'ablation.json'}")
+    table = json.loads((tmp_path / "ablation.json").read_text())
+    assert len(table["runs"]) == len(table["variants"]) == 9 and "the recipe" in out
+    assert not list(tmp_path.glob("*.tmp"))  # written whole, then renamed
+
+
+def test_make_ablation_refuses_a_limit_below_one_batch(copy, tmp_path):
+    cmd = ["make", "--no-print-directory", f"VENV={VENV}", "-o", f"{VENV}/.installed",
+           "ablation", "SEEDS=1", "LIMIT=100", f"OUT={tmp_path / 'a.json'}"]  # fmt: skip
+    out = subprocess.run(cmd, cwd=copy, capture_output=True, text=True, timeout=120)
+    assert out.returncode != 0 and "--limit at least 256" in out.stderr
+    assert not (tmp_path / "a.json").exists()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -37,16 +37,18 @@ from utils import loaders, models, repro, training  # noqa: E402
 from utils.seeds import ABLATION_FILE, cpu_name, summary  # noqa: E402
 
 EPOCHS, BS = 3, 256
-RECIPE = {"model": "recipe", "ks": 5, "norm": True, "opt": "adamw", "shifts": True, "smooth": 0.1}
+RECIPE = {"model": "recipe", "ks": 5, "norm": True, "opt": "adamw", "one_cycle": True,
+          "shifts": True, "smooth": 0.1}  # fmt: skip
 # name: (its row's label: the change undone, and the step of notebook 11 that made it; what it
 # changes in RECIPE), in the order of notebook 11's steps
 VARIANTS = {
     "recipe": ("the recipe", {}),
-    "cnn09": ("09's CNN, not step 1's", {"model": "cnn09"}),
+    "cnn09": ("09's CNN (steps 1, 2)", {"model": "cnn09"}),
     "kernel3": ("3x3 first kernel (1b)", {"ks": 3}),
     "pooled": ("averaged head (1c)", {"model": "pooled"}),
     "no_norm": ("no batch norm (2)", {"norm": False}),
-    "sgd": ("SGD, constant lr (3)", {"opt": "sgd"}),
+    "sgd": ("SGD, not AdamW (3a)", {"opt": "sgd"}),
+    "constant_lr": ("constant lr (3b)", {"one_cycle": False}),
     "no_shifts": ("no random shifts (4)", {"shifts": False}),
     "no_smooth": ("no label smoothing", {"smooth": 0.0}),
 }
@@ -64,6 +66,20 @@ def build(cfg: dict):
     return models.recipe_cnn(norm=cfg["norm"], ks=cfg["ks"])
 
 
+def optimizer(cfg: dict, model, total_steps: int):
+    """Notebook 11's AdamW with one cycle (utils.training.adamw_one_cycle), or one of them
+    undone: SGD with momentum at 11's first steps' lr (0.1), or a constant lr (AdamW's peak)."""
+    if cfg["opt"] == "adamw" and cfg["one_cycle"]:
+        return training.adamw_one_cycle(model, total_steps)  # the recipe's, exactly
+    if cfg["opt"] == "adamw":
+        return optim.AdamW(model.parameters(), lr=1e-2, weight_decay=0.05), None
+    opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    if not cfg["one_cycle"]:
+        return opt, None
+    one_cycle = optim.lr_scheduler.OneCycleLR  # 11's schedule, peaking at SGD's lr
+    return opt, one_cycle(opt, max_lr=0.1, total_steps=total_steps, pct_start=0.15)
+
+
 def one_run(variant: str, seed: int, limit: int | None = None) -> dict:
     """One training of ``variant``, in notebook 11's order of random draws."""
     cfg = {**RECIPE, **VARIANTS[variant][1]}
@@ -78,10 +94,7 @@ def one_run(variant: str, seed: int, limit: int | None = None) -> dict:
     loss_func = partial(F.cross_entropy, label_smoothing=cfg["smooth"])
     repro.seed_everything(seed)
     model = build(cfg).to(device, memory_format=torch.channels_last)
-    if cfg["opt"] == "adamw":
-        opt, sched = training.adamw_one_cycle(model, EPOCHS * len(train))
-    else:
-        opt, sched = optim.SGD(model.parameters(), lr=0.1, momentum=0.9), None
+    opt, sched = optimizer(cfg, model, EPOCHS * len(train))
     start = time.perf_counter()
     history = training.fit(EPOCHS, model, loss_func, opt, train, valid_dl,
                            on_train_step=(lambda _: sched.step()) if sched else None)  # fmt: skip
@@ -102,6 +115,7 @@ def fingerprint() -> str:
         for f in (
             one_run,
             build,
+            optimizer,
             training.fit,
             training.loss_batch,
             training.evaluate,

@@ -112,7 +112,7 @@ def plot_spread(spread: dict, models: dict, this_run: dict | None = None, key="v
 def ablation_table(ablation: dict) -> str:
     """Notebook 11's ablation as rows: each variant's validation accuracy over the seeds
     (min – median – max), its median's difference from the full recipe's, and on how many
-    seeds the full recipe did better (paired by seed: the same shuffle and initial draw)."""
+    seeds the full recipe did better (paired by seed: the same shuffle and seed)."""
     recipe = [r["valid_acc"] for r in sorted_runs(ablation, "recipe")]
     lines = [
         f"{'less one change (its step)':24}  {'min – median – max':^24}  median  recipe better",

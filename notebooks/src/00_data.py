@@ -125,7 +125,8 @@ for name in MNIST_FILES:
 # chose: never unpickle something you downloaded.
 #
 # MNIST's own IDX format is simple to read safely: two zero bytes, a type code, the number
-# of dimensions, one big-endian integer per dimension, then the pixels.
+# of dimensions, one big-endian integer (most significant byte first) per dimension, then the
+# pixels.
 
 # %%
 import numpy as np
@@ -144,7 +145,7 @@ np.frombuffer(raw[4:16], dtype=">u4")  # the three dimensions
 # %% [markdown] slide_type="subslide"
 # `load_mnist` parses the IDX files, checks the sha256 of each, and returns the classic
 # split of the *training* file: its first 50,000 images to learn from, its last 10,000 to
-# validate on.
+# validate on (to check the model on images it never learned from).
 
 # %%
 from utils.data import load_mnist
@@ -180,7 +181,8 @@ picture(big, f"The first training digit, a {y_train[0]}, enlarged to 196 by 196 
 # ## From numpy arrays to tensors
 #
 # A `torch.Tensor` holds the same numbers as an array, plus what deep learning needs: a device
-# (CPU or GPU) and, later, a record of how it was computed so PyTorch can take gradients.
+# (CPU or GPU) and, later, a record of how it was computed so PyTorch can take gradients (how
+# the loss changes when each number changes). `torch.tensor(array)` copies an array into one.
 
 # %%
 import torch

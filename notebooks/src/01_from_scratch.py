@@ -1,7 +1,8 @@
 # %% [markdown] slide_type="slide"
 # # torch.nn, really · 01 · From scratch
 #
-# A digit classifier with nothing but tensors and autograd: no `torch.nn` at all.
+# A digit classifier with nothing but tensors and autograd (PyTorch's automatic gradients): no
+# `torch.nn` at all.
 #
 # **This notebook:** weights and bias by hand, `log_softmax` and the loss by hand, the
 # autograd graph, and a training loop that we will spend the rest of the series refactoring.
@@ -16,8 +17,8 @@ from utils.roadmap import roadmap
 roadmap(1)
 
 # %% [markdown] slide_type="subslide"
-# The data, as tensors (notebook 00 showed where it comes from), and a fixed seed so these
-# numbers come out the same on every run.
+# The data, as tensors (notebook 00 showed where it comes from), and a fixed seed (the starting
+# point of the random numbers) so these numbers come out the same on every run.
 
 # %%
 import math
@@ -34,15 +35,15 @@ n, n_in = x_train.shape
 # %% [markdown] slide_type="slide"
 # ## The parameters
 #
-# A linear model: 784 pixels in, 10 scores out. Random weights scaled by 1/√784, so the scores
-# start small; bias at zero.
+# A linear model: 784 pixels in, 10 scores out. Its parameters, the numbers training adjusts:
+# random weights scaled by 1/√784, so the scores start small; bias at zero.
 #
-# `requires_grad` tells PyTorch to record every operation done with a tensor, so that autograd
-# (automatic differentiation) can later compute the gradient of the loss (the model's error,
-# defined below) with respect to it.
+# `requires_grad` makes PyTorch record every operation on a tensor, so that autograd can
+# later compute the gradient of the loss (the model's error, defined below) with respect
+# to it.
 
 # %%
-weights = torch.randn(n_in, 10) / math.sqrt(n_in)
+weights = torch.randn(n_in, 10) / math.sqrt(n_in)  # randn: random, normally distributed
 weights.requires_grad_()  # the trailing _ means "in place": it changes weights itself
 bias = torch.zeros(10, requires_grad=True)
 
@@ -54,9 +55,9 @@ bias = torch.zeros(10, requires_grad=True)
 # %% [markdown] slide_type="slide"
 # ## The model is just a function
 #
-# Matrix-multiply (`@`), add the bias, turn the scores into log-probabilities. This
-# computation, inputs to outputs, is the **forward pass**: all we write. PyTorch derives the
-# gradients.
+# Matrix-multiply (`@`), add the bias, turn the scores into log-probabilities (next slide).
+# This computation, inputs to outputs, is the **forward pass**: all we write. PyTorch derives
+# the gradients.
 
 # %%
 def log_softmax(x):
@@ -68,7 +69,7 @@ def model(xb):
 
 # %% [markdown] slide_type="fragment"
 # Linear scores turned into probabilities: this model is **logistic regression**. Any Python
-# callable that maps a batch to scores is a model; `nn.Module` (notebook 03) is a handier one.
+# function from images to scores is a model; `nn.Module` (notebook 03) is a handier one.
 
 # %% [markdown] slide_type="subslide"
 # ## Reading the `log_softmax` line
@@ -102,9 +103,9 @@ from utils import exercises as ex
 softmax = ex.check("01.softmax", softmax)
 
 # %% [markdown] slide_type="subslide"
-# A **mini-batch**: a few examples processed together, here the first 64 images. A training
-# step uses one; its gradient cheaply estimates the gradient over all 50,000. 64 images in,
-# 64 rows of 10 log-probabilities out.
+# A **mini-batch**: a few examples processed together, here the first 64 images. Each update
+# of the parameters uses one; its gradient cheaply estimates the gradient over all 50,000.
+# 64 images in, 64 rows of 10 log-probabilities out.
 
 # %%
 bs = 64
@@ -121,7 +122,7 @@ print(preds.grad_fn)  # the last operation that made preds: log_softmax's subtra
 # ## The autograd graph
 #
 # Every recorded operation, from weights and bias (blue) to `preds` (green): `backward()`
-# walks it from the bottom up.
+# (coming up) walks it from the bottom up to compute the gradients.
 
 # %%
 from utils.plots import autograd_graph
@@ -161,7 +162,8 @@ loss_func(preds, yb)
 print(f"our first loss: {loss_func(preds, yb).item():.4f}; ln 10 = {math.log(10):.4f}")
 
 # %% [markdown] slide_type="fragment"
-# A first loss far from ln 10 means a bug or a bad init. It is the cheapest test there is.
+# A first loss far from ln 10 means a bug or a bad init (the starting weights). It is the
+# cheapest test there is.
 
 # %% [markdown] slide_type="slide"
 # ## Accuracy
@@ -224,6 +226,7 @@ print("after backward(): ", tuple(weights.grad.shape), tuple(bias.grad.shape))  
 # A second `backward()` *adds* to `.grad`. So the loop must zero the gradients before the
 # next `backward()`, or each step would follow the sum of every gradient so far. Adding is
 # also useful: two halves of 32, each loss halved, add up to the gradient of the 64.
+# (`clone()` copies a tensor; `allclose` compares up to rounding.)
 
 # %%
 whole = weights.grad.clone()

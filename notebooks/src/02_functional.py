@@ -36,8 +36,8 @@ bias = torch.zeros(10, requires_grad=True)
 # %% [markdown] slide_type="slide"
 # ## A quick tour of `torch.nn.functional`
 #
-# By convention imported as `F`: PyTorch's neural-network operations as plain functions. A few of them, by
-# kind:
+# By convention imported as `F`: PyTorch's neural-network operations as plain functions. A few,
+# by kind:
 
 # %%
 import torch.nn.functional as F
@@ -49,9 +49,9 @@ print("losses:     ", [f for f in functions if f.endswith("_loss") or f == "cros
 print("layers:     ", [f for f in functions if f in {"linear", "conv2d", "avg_pool2d", "dropout"}])
 
 # %% [markdown] slide_type="fragment"
-# Functions hold no state: no weights inside. Layers *with* weights are better as modules
-# (notebook 03); activations (simple functions put between layers) and losses are just
-# functions.
+# A layer is one step of a model, like our `xb @ weights + bias`. Functions hold no state: no
+# weights inside. Layers *with* weights are better as modules (notebook 03); activations
+# (simple functions put between layers) and losses are just functions.
 
 # %% [markdown] slide_type="subslide"
 # ## Aside: a census of `F`
@@ -78,7 +78,8 @@ print("the others, e.g.", others[:2] + others[-4:])
 # ## Reading the docs without leaving the notebook
 #
 # `F.cross_entropy?` in Jupyter (or `help(F.cross_entropy)` anywhere) shows the docstring;
-# `??` shows the source when it is Python. The first lines:
+# `??` shows the source when it is Python. The first lines (*logits*: raw scores, before any
+# softmax):
 
 # %%
 print("\n".join(F.cross_entropy.__doc__.strip().splitlines()[:6]))
@@ -126,7 +127,8 @@ my_cross_entropy = ex.check("02.my_cross_entropy", my_cross_entropy)
 # %% [markdown] slide_type="subslide"
 # ## Same number, and safer
 #
-# Our version computes `exp(x)` first, which overflows for large scores. PyTorch's does not.
+# Our version computes `exp(x)` first, which overflows (too big for a float: `inf`) for large
+# scores. PyTorch's does not.
 
 # %%
 big = torch.tensor([[1000.0, 0.0]])

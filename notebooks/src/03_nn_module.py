@@ -1,7 +1,8 @@
 # %% [markdown] slide_type="slide"
 # # torch.nn, really · 03 · `nn.Module`, `nn.Parameter`, `nn.Linear`
 #
-# A module is a function with state: it owns its parameters and knows how to list them.
+# A module (here a PyTorch class, not a Python file) is a function with state: it owns its
+# parameters and knows how to list them.
 #
 # **This notebook:** a model class, `parameters()` and `zero_grad()`, a `fit()` that works for
 # any model, then `nn.Linear`.
@@ -37,8 +38,8 @@ loss_func = F.cross_entropy
 # ## A model class
 #
 # Notebook 01's logistic regression as a class. Subclass `nn.Module`; wrap the tensors to
-# learn in `nn.Parameter`, which switches on their `requires_grad`; assigned to `self`, the
-# module registers them; say what to compute in `forward`.
+# learn in `nn.Parameter`, which switches on their `requires_grad`; assigned to `self`, they
+# are registered (the module lists them for us); say what to compute in `forward`.
 
 # %% [markdown] slide_type="notes"
 # An `nn.Module` is a PyTorch class, unrelated to a Python module (a file). Point out that
@@ -59,6 +60,7 @@ class MnistLogistic(nn.Module):
 
 # %% [markdown] slide_type="subslide"
 # We create an object and then call it like a function; PyTorch calls `forward` for us.
+# `named_parameters()` lists the registered parameters with their names.
 
 # %%
 model = MnistLogistic()
@@ -86,14 +88,14 @@ count_parameters = ex.check("03.count_parameters", count_parameters)
 # %% [markdown] slide_type="slide"
 # ## The update, before and after
 #
-# Before: each parameter named by hand.
+# Before: each parameter by name.
 # ```python
 # weights -= weights.grad * lr
 # bias -= bias.grad * lr
 # weights.grad.zero_()
 # bias.grad.zero_()
 # ```
-# After: a loop over `model.parameters()`, then `model.zero_grad()`, for any model.
+# After: a loop over `model.parameters()`, for any model.
 # ```python
 # with torch.no_grad():
 #     for p in model.parameters():
@@ -102,8 +104,8 @@ count_parameters = ex.check("03.count_parameters", count_parameters)
 # ```
 
 # %% [markdown] slide_type="fragment"
-# `backward()` adds to `.grad` (notebook 01): without zeroing, the next step would follow old
-# gradients too.
+# `model.zero_grad()` resets every `.grad`, since `backward()` adds to it (notebook 01): old
+# gradients must not steer the next step.
 
 # %% [markdown] slide_type="subslide"
 # ## Exercise: `sgd_update`

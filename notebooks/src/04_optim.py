@@ -121,8 +121,8 @@ train_step = ex.check("04.train_step", train_step)
 # %% [markdown] slide_type="subslide"
 # ## Same behaviour as notebook 03
 #
-# Same seed, same `nn.Linear` init, same batches, and `optim.SGD` without momentum computes
-# exactly our update: 0.2925 and 0.9169, notebook 03's last numbers.
+# Same seed, same `nn.Linear` init, same batches, and `optim.SGD` without momentum (next
+# slide) computes exactly our update: 0.2925 and 0.9169, notebook 03's last numbers.
 
 # %%
 before = evaluate(model, loss_func, [(x_valid, y_valid)])

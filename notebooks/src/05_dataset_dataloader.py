@@ -107,7 +107,7 @@ from torch.utils.data import DataLoader
 shuffle_seed = torch.Generator().manual_seed(0)
 train_dl = DataLoader(train_ds, batch_size=bs, shuffle=True, generator=shuffle_seed)
 xb, yb = next(iter(train_dl))  # the first batch
-len(train_dl), xb.shape, yb[:5]
+len(train_dl), xb.shape, yb[:5]  # len: batches per epoch
 
 # %% [markdown] slide_type="subslide"
 # ## Whose random numbers?

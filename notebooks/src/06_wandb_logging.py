@@ -72,8 +72,8 @@ wandb_mode()  # (mode, why)
 #
 # `wandb.init` starts a run: a project to file it under, the settings to remember (`config`),
 # and the mode chosen above. `wandb.watch` asks PyTorch to call its functions on each forward
-# and backward pass: every 100 batches they log a histogram of each parameter's values and of
-# its gradient.
+# pass and each `backward()`: every 100 batches they log a histogram (how many numbers fall in each
+# small range) of each parameter's values and of its gradient.
 
 # %%
 from utils.tracking import run_dir
@@ -146,7 +146,8 @@ step_record = ex.check("06.step_record", step_record)
 # ## What was logged
 #
 # We read the run back from its file (`wandb leet inspect`, what `read_run` calls), so this is
-# what W&B has, with or without an account.
+# what W&B has, with or without an account. The records: one dict per logged step, with the
+# keys given to `wandb.log` (and, every 100 steps, the histograms).
 
 # %%
 from utils.tracking import read_run
