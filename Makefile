@@ -64,8 +64,8 @@ seeds: $(STAMP)
 	$(PY) tools/seeds.py --seeds $(SEEDS) $(if $(LIMIT),--limit $(LIMIT)) $(if $(OUT),--out $(OUT))
 
 ## make ablation: notebook 11's final recipe, and the recipe without each of its changes, over 5
-## seeds, into utils/recipe_ablation.json, which notebook 11 reads (13 minutes on an idle 2-core CPU;
-## SEEDS=, LIMIT=, OUT=)
+## seeds, into utils/recipe_ablation.json, which notebook 11 reads (13 minutes on the idle
+## 2-core AVX-512 EPYC that made it; SEEDS=, LIMIT=, OUT=)
 ablation: $(STAMP)
 	$(PY) tools/ablation.py --seeds $(SEEDS) $(if $(LIMIT),--limit $(LIMIT)) $(if $(OUT),--out $(OUT))
 

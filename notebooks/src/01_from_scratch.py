@@ -18,7 +18,7 @@ roadmap(1)
 
 # %% [markdown] slide_type="subslide"
 # The data, as tensors (notebook 00 showed where it comes from), and a fixed seed (the starting
-# point of the random numbers) so these numbers come out the same on every run.
+# value of the random-number generator) so these numbers come out the same on every run.
 
 # %%
 import math
@@ -121,8 +121,8 @@ print(preds.grad_fn)  # the last operation that made preds: log_softmax's subtra
 # %% [markdown] slide_type="subslide"
 # ## The autograd graph
 #
-# Every recorded operation, from weights and bias (blue) to `preds` (green): `backward()`
-# (coming up) walks it from the bottom up to compute the gradients.
+# Each recorded operation, from weights and bias (blue) to `preds` (green); `backward()`
+# (later) walks it bottom-up.
 
 # %%
 from utils.plots import autograd_graph

@@ -128,7 +128,7 @@ my_cross_entropy = ex.check("02.my_cross_entropy", my_cross_entropy)
 # ## Same number, and safer
 #
 # Our version computes `exp(x)` first, which overflows (too big for a float: `inf`) for large
-# scores. PyTorch's does not.
+# scores, leaving only `-inf`. PyTorch's does not.
 
 # %%
 big = torch.tensor([[1000.0, 0.0]])

@@ -104,7 +104,7 @@ count_parameters = ex.check("03.count_parameters", count_parameters)
 # ```
 
 # %% [markdown] slide_type="fragment"
-# `model.zero_grad()` resets every `.grad`, since `backward()` adds to it (notebook 01): old
+# `model.zero_grad()` sets every `.grad` to `None`, since `backward()` adds to it: old
 # gradients must not steer the next step.
 
 # %% [markdown] slide_type="subslide"

@@ -72,8 +72,8 @@ wandb_mode()  # (mode, why)
 #
 # `wandb.init` starts a run: a project to file it under, the settings to remember (`config`),
 # and the mode chosen above. `wandb.watch` asks PyTorch to call its functions on each forward
-# pass and each `backward()`: every 100 batches they log a histogram (how many numbers fall in each
-# small range) of each parameter's values and of its gradient.
+# pass and each `backward()`: every 100 batches they log a histogram (how many numbers fall in
+# each small range) of each parameter's values and of its gradient.
 
 # %%
 from utils.tracking import run_dir

@@ -286,7 +286,7 @@ print(f"change from step 1c: {after - before:+.4f}; standard error on 10,000 ima
 # standard errors, from one run, we do not call.
 
 # %% [markdown] slide_type="fragment"
-# Here it is under three: not called. Batch norm stays for the steady scale.
+# Here (built on AVX-512): under three, not called. Batch norm stays for the steady scale.
 
 # %% [markdown] slide_type="notes"
 # Here, on a quarter epoch and one seed, batch norm's gain is not one we can call. The
@@ -313,7 +313,7 @@ conv_bn = ex.check("11.conv_bn", conv_bn)
 # ## Step 3a: AdamW
 #
 # Adam (notebook 04: each parameter's step scaled by its gradients' recent size), plus weight
-# decay: each step pulls every weight a little towards 0, applied to the weight directly, not
+# decay: each step pulls every parameter a little towards 0, applied to it directly, not
 # through the gradient. Here with a constant learning rate of 0.01.
 
 # %%
@@ -327,8 +327,9 @@ print(f"accuracy {results['3a AdamW'][0]:.4f}")
 # ## Step 3b: a one-cycle schedule
 #
 # `OneCycleLR` sets the learning rate at every step (in the hook): up to 0.01 over the first
-# 15 % of the steps (warm-up), then down to almost zero (annealing). The optimizer and its
-# schedule, as the real run will use them:
+# 15 % of the steps (warm-up), then down to almost zero (annealing). By default it also moves
+# Adam's momentum the other way, 0.95 to 0.85 and back. The optimizer and its schedule, as the
+# real run will use them:
 
 # %%
 # saved to utils/training.py
@@ -398,10 +399,10 @@ print(f"change from step 3b: {after - before:+.4f}; standard error on 10,000 ima
 # %% [markdown] slide_type="subslide"
 # ## What the shifts changed
 #
-# Here, under three standard errors, from one run: not a change we can call. On a quarter epoch
-# each image is seen once, so there is little memorising for shifts to prevent. We keep them
-# for the real run, which shows every image three times; "What each change buys", after it,
-# measures what they add there.
+# Here (built on AVX-512), under three standard errors, from one run: not a change we can
+# call. On a quarter epoch each image is seen once, so shifts have little memorising to
+# prevent. We keep them for the real run, which shows every image three times; "What each
+# change buys", after it, measures their gain there.
 
 # %% [markdown] slide_type="subslide"
 # ## Exercise: a shift by hand
@@ -548,12 +549,12 @@ print(ablation_reading(ablation))
 
 # %% [markdown] slide_type="notes"
 # On the AVX-512 machine that made the stored table, every change but the 5×5 kernel won on
-# all five seeds. The head matters most (median 0.0167 lower without it), then the schedule
-# (0.0037) and AdamW (0.0021); batch norm, the shifts and label smoothing 0.0011–0.0016 each.
-# The 5×5 kernel: 3 of 5 seeds, median 0.0006: within noise, as the README's search found from
-# one run; the recipe keeps it from that search, though these seeds alone would not. 09's CNN
-# with the rest of the recipe (and no batch norm: it has none) stays near 91 %: the recipe
-# needs step 1's network.
+# all five seeds. Of single changes the head matters most (median 0.0167 lower without it),
+# then the schedule (0.0037) and AdamW (0.0021; the SGD row keeps one cycle, peaking at 0.1);
+# batch norm, the shifts and label smoothing 0.0011–0.0016 each. The 5×5 kernel: 3 of 5
+# seeds, median 0.0006: within noise, as the README's search found from one run; the recipe
+# keeps it from that search, though these seeds alone would not. 09's CNN with the rest of the
+# recipe (and no batch norm: it has none) stays near 91 %: the recipe needs step 1's network.
 
 # %% [markdown] slide_type="slide"
 # ## The test set, at the end
