@@ -182,3 +182,20 @@ def test_started_without_torchrun_it_says_how_to_start_it():
     assert out.returncode != 0
     assert "not started by torchrun" in out.stderr
     assert "torchrun --standalone --nproc-per-node 2 -m utils.ddp" in out.stderr
+
+
+def test_a_launch_whose_port_was_taken_is_started_again(monkeypatch):
+    """torchrun's free port can be taken by another process before the ranks bind it: such a
+    launch (it failed before rank 0 printed anything) is retried; any other failure is not."""
+    taken = subprocess.CompletedProcess([], 1, "", "DistNetworkError: ... EADDRINUSE ...")
+    done = subprocess.CompletedProcess([], 0, "epoch 1: validation ...", "")
+    other = subprocess.CompletedProcess([], 1, "", "RuntimeError: fault injected")
+    runs = iter([[taken], [done]])
+    monkeypatch.setattr(ddp_launch, "_run_together", lambda cmds, timeout: next(runs))
+    assert ddp_launch.torchrun(2, "--model", "cnn") == "epoch 1: validation ..."
+    runs = iter([[other], [done]])
+    with pytest.raises(RuntimeError, match="fault injected"):
+        ddp_launch.torchrun(2, "--model", "cnn")
+    runs = iter([[taken]] * 3)
+    with pytest.raises(RuntimeError, match="EADDRINUSE"):  # three times taken: it says so
+        ddp_launch.torchrun(2, "--model", "cnn")

@@ -164,10 +164,21 @@ def _checked(out, what: str):
     return out
 
 
+def port_taken(out) -> bool:
+    """Did the launch fail before training because its port was taken? torchrun picks a free
+    port, closes it, and the ranks' store binds it a moment later: another process on the
+    machine may take it in between. Nothing was trained (rank 0 printed nothing)."""
+    return bool(out.returncode) and "EADDRINUSE" in out.stderr and not out.stdout.strip()
+
+
 def torchrun(nproc: int, *args: str, max_restarts: int = 0, timeout: float = 900) -> str:
-    """Run utils/ddp.py under torchrun on this machine; return what rank 0 printed."""
+    """Run utils/ddp.py under torchrun on this machine; return what rank 0 printed. A launch
+    whose port was taken before it could bind (``port_taken``) is started again, twice at most."""
     cmd = command(nproc, *args, max_restarts=max_restarts)
-    (out,) = _run_together([cmd], timeout)
+    for _ in range(3):
+        (out,) = _run_together([cmd], timeout)
+        if not port_taken(out):
+            break
     return _checked(out, " ".join(cmd[1:])).stdout
 
 
