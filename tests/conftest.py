@@ -11,6 +11,9 @@ from torch.utils.data import TensorDataset
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+# xdist_group marks kept together under pytest 9.2 (tests/xdist_groups.py says why)
+pytest_plugins = ["xdist_groups"]
+
 # Side by side under pytest-xdist, one thread per worker: no oversubscribed cores.
 if os.environ.get("PYTEST_XDIST_WORKER"):
     torch.set_num_threads(1)

@@ -17,6 +17,8 @@ import jupytext
 import nbformat
 import pytest
 
+from tools.browser import settle
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 SOURCES = sorted((ROOT / "notebooks" / "src").glob("[0-9][0-9]_*.py"))
@@ -83,6 +85,7 @@ def axe_violations(page, include=None) -> list[dict]:
         page.evaluate(AXE_SCRIPT)
     options = {"runOnly": {"type": "tag", "values": WCAG}, "resultTypes": ["violations"]}
     context = {"include": [[sel] for sel in include]} if include else None
+    settle(page)  # the slide and its fragments as they end, not mid-transition
     result = page.evaluate("([c, o]) => axe.run(c || document, o)", [context, options])
     return [v for v in result["violations"] if v["id"] not in UNMET_RULES]
 
@@ -132,6 +135,7 @@ def test_code_colours_reach_4_5_to_1(page, decks):
     pairs = {}
     for deck in decks:
         open_deck(page, deck)
+        settle(page)
         for cls, fg, bg in page.evaluate(SYNTAX_COLOURS):
             pairs[(cls, fg, bg)] = deck.stem
     low = {k: round(contrast(k[1], k[2]), 2) for k in pairs if contrast(k[1], k[2]) < 4.5}

@@ -28,6 +28,7 @@ import pytest
 
 from tools import book as bookmod
 from tools import handouts
+from tools.browser import settle
 from utils.meta import colab_url
 from utils.roadmap import STEPS
 
@@ -384,6 +385,7 @@ def audit(site, browser):
                 )
             assert page.evaluate("document.documentElement.dataset.theme") == scheme, name
             page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+            settle(page)  # colours as they end, not halfway through the theme's fade-in
             page.evaluate(axe_script())
             result = page.evaluate(
                 "o => axe.run(document, o)",

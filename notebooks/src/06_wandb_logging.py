@@ -254,6 +254,11 @@ print(f"  small, not 0: {max(values) - zeros:.0f}")
 assert bins[bar] <= 0 < bins[bar + 1] and zeros == 10 * blank_here
 assert max(values) / 2 < zeros and 10 * blank_always < zeros / 2  # the claims below
 
+# %% [markdown] slide_type="notes"
+# Two things new here: `histc(64, lo, hi)` counts values in 64 equal bins from `lo` to `hi`,
+# as wandb did; `train_ds.tensors[0]` is the image tensor (50,000 × 784) the `TensorDataset`
+# was given.
+
 # %% [markdown] slide_type="fragment"
 # Most of the bar is exact zeros, and most of those are pixels blank in this batch only, not in
 # all of MNIST. The rest of the bar is small gradients that are not 0.

@@ -32,11 +32,15 @@ def _judge_count_parameters(f):
     got = number(call(f, normed), "the count")
     if got == 33:
         raise Wrong(
-            "the state_dict also holds buffers (batch norm's running mean and variance), which "
-            "are not learned: count model.parameters()"
+            "the state_dict also holds numbers that are not learned (this model's second "
+            "layer, the flat form of notebook 11's batch norm, keeps running averages and a "
+            "batch count): count model.parameters()"
         )
     if got != 24:
-        raise Wrong(f"Linear(3, 4) then BatchNorm1d(4) learn 16 + 8 = 24 numbers, not {got}")
+        raise Wrong(
+            f"Linear(3, 4) then BatchNorm1d(4) (the flat form of notebook 11's batch norm) "
+            f"learn 16 + 8 = 24 numbers, not {got}"
+        )
 
 
 @exercise(
