@@ -200,6 +200,21 @@ def test_a_training_outcome_gets_its_own_tolerance_per_number():
     assert nbval_numbers.tolerance("07_x.ipynb", line, 1) == (0.005, 0.001)
 
 
+def test_a_counted_line_keeps_its_tolerance_once_its_counts_are_floats():
+    """11's counts of wrong images are compared as floats ("59" becomes "59.0"); the line must
+    still get its rule's tolerance (27 images), not the default 0.005 that fails 59 against 62
+    (CI on the AVX2 machine, outputs stored on the AVX-512 one)."""
+    stored = ["test accuracy       0.9941 (59 of 10,000 wrong)",
+              "times wrong   2   2   4   2   7   7   8  10   7  10   (total 59)"]  # fmt: skip
+    out = nbformat.v4.new_output("stream", name="stdout", text="\n".join(stored) + "\n")
+    marked = nbval_numbers.counts_as_numbers("11_going_further.ipynb", [out])[0]["text"]
+    accuracy, per_digit = marked.splitlines()
+    assert "59.0 of 10,000" in accuracy and "(total 59.0)" in per_digit
+    assert nbval_numbers.tolerance("11_going_further.ipynb", accuracy, 1) == (27, 0.0)
+    assert nbval_numbers.tolerance("11_going_further.ipynb", per_digit, 0) == (6, 0.0)
+    assert nbval_numbers.tolerance("11_going_further.ipynb", per_digit, 10) == (27, 0.0)
+
+
 @pytest.mark.xdist_group("nbval")
 def test_the_imitated_cpu_guard_fails_when_the_variable_misses_the_kernel(tmp_path):
     """`make test-other-cpu` puts tools/colab.py's guard cell in front of each notebook. Here
