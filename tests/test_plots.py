@@ -210,7 +210,9 @@ def test_show_stores_the_alt_text_as_image_metadata_and_as_text(monkeypatch):
     fig, ax = plt.subplots()
     ax.plot([0, 1])
     data, metadata = figure_output(fig, "a line from 0 to 1")
-    assert metadata == {"image/png": {"alt": "a line from 0 to 1"}}
+    assert metadata["image/png"] == {"alt": "a line from 0 to 1"}
+    checks = metadata["figure"]
+    assert checks["min_font_px"] >= 16 and checks["overlapping_labels"] == []
     assert data["text/plain"] == "a line from 0 to 1" and data["image/png"].startswith("iVBOR")
     fig, _ = plt.subplots()
     with pytest.raises(ValueError, match="alt must say what the figure shows"):

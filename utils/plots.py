@@ -45,18 +45,66 @@ SLIDE_STYLE = {
 plt.rcParams.update(SLIDE_STYLE)
 
 
+def _texts(fig):
+    """Every text ``fig`` draws (titles, axis and tick labels, legends, annotations), after
+    drawing it: what a reader has to read. Ticks of a hidden axis and ticks outside the
+    view are not drawn, so not counted."""
+    fig.canvas.draw()
+    texts = list(fig.texts) + ([fig._suptitle] if fig._suptitle else [])
+    for ax in fig.axes:
+        texts += [ax.title, ax._left_title, ax._right_title, *ax.texts]
+        if ax.axison:
+            for axis in (ax.xaxis, ax.yaxis):
+                if axis.get_visible():
+                    texts.append(axis.label)
+                    for tick in axis._update_ticks():  # the ticks it draws
+                        texts += [tick.label1, tick.label2]
+        legend = ax.get_legend()
+        if legend:
+            texts += [*legend.get_texts(), legend.get_title()]
+    unique = {id(t): t for t in texts}.values()  # the suptitle is also in fig.texts
+    return [t for t in unique if t.get_visible() and t.get_text().strip()]
+
+
+def _overlaps(texts, renderer) -> list[str]:
+    """Pairs of texts whose drawn boxes overlap (by more than a pixel each way)."""
+    boxes = [(t.get_text().strip(), t.get_window_extent(renderer)) for t in texts]
+    clashes = []
+    for i, (a, box_a) in enumerate(boxes):
+        for b, box_b in boxes[i + 1 :]:
+            w = min(box_a.x1, box_b.x1) - max(box_a.x0, box_b.x0)
+            h = min(box_a.y1, box_b.y1) - max(box_a.y0, box_b.y0)
+            if w > 1 and h > 1:
+                clashes.append(f"{a[:20]!r} / {b[:20]!r}")
+    return clashes
+
+
+def figure_checks(fig) -> dict:
+    """What the browser tests need to judge a figure on a slide: its smallest text in pixels
+    of the PNG (points × dpi / 72) and the pairs of labels drawn over each other. Stored in
+    the output's metadata (``figure``), matched to the image on the page by its alt text."""
+    texts = _texts(fig)
+    sizes = [t.get_fontsize() * fig.dpi / 72 for t in texts]
+    return {
+        "min_font_px": round(min(sizes), 1) if sizes else None,
+        "overlapping_labels": _overlaps(texts, fig.canvas.get_renderer()),
+    }
+
+
 def figure_output(fig, alt: str):
     """The notebook output of ``fig``: (data, metadata) with the PNG, its alt text, and the
-    alt text again as ``text/plain``. Raises if ``alt`` says nothing."""
+    alt text again as ``text/plain``; ``metadata["figure"]`` holds ``figure_checks``. Raises
+    if ``alt`` says nothing."""
     alt = str(alt).strip()
     if not alt:
         raise ValueError("show(fig, alt): alt must say what the figure shows (it is empty)")
+    checks = figure_checks(fig)
     png = io.BytesIO()
     fig.savefig(png, format="png", bbox_inches="tight")  # as the inline backend draws it
     plt.close(fig)  # displayed once, here, not again by the inline backend at the cell's end
     return (
         {"image/png": base64.b64encode(png.getvalue()).decode("ascii"), "text/plain": alt},
-        {"image/png": {"alt": alt}},
+        {"image/png": {"alt": alt}, "figure": checks},
     )
 
 
@@ -101,11 +149,164 @@ def fmt(x: float) -> str:
     """A plotted number in alt text: 4 significant digits with a decimal point, so that the
     tests compare it as a float within its tolerance (1e-05 would be compared as text)."""
     x = float(x)
+    if not np.isfinite(x):
+        return str(x)  # "nan", "inf", "-inf": said, not hidden
     if x == 0:
         return "0.0"
     if not 1e-3 <= abs(x) < 1e5:
         return f"{x:.3e}"
     return f"{x:.{max(1, 3 - int(np.floor(np.log10(abs(x)))))}f}"
+
+
+def finite(values) -> tuple[np.ndarray, np.ndarray, int]:
+    """(positions, values) of the finite entries of ``values`` and how many were not finite:
+    a figure draws what it has, and its alt text says what it left out."""
+    values = np.asarray(values, dtype=float).ravel()
+    keep = np.isfinite(values)
+    return np.flatnonzero(keep), values[keep], int((~keep).sum())
+
+
+def _at(x) -> str:
+    """A position in alt text: a whole number as such (a step, an epoch), else ``fmt``."""
+    return str(int(x)) if float(x).is_integer() else fmt(x)
+
+
+def describe(name: str, xs, ys, dropped: int = 0, x_name: str = "step") -> str:
+    """One series in alt text: how many points, first, last, lowest and highest (where),
+    and how many NaN or infinite values were left out. Empty or one point: said so."""
+    gone = f"; {dropped} NaN or infinite values not drawn" if dropped else ""
+    if len(ys) == 0:
+        return f"{name}: nothing to draw{gone}"
+    if len(ys) == 1:
+        return f"{name}: one point, {fmt(ys[0])} at {x_name} {_at(xs[0])}{gone}"
+    lo, hi = int(np.argmin(ys)), int(np.argmax(ys))
+    return (
+        f"{name}: {len(ys)} points from {fmt(ys[0])} at {x_name} {_at(xs[0])} to {fmt(ys[-1])} "
+        f"at {x_name} {_at(xs[-1])}, lowest {fmt(ys[lo])} at {_at(xs[lo])}, highest "
+        f"{fmt(ys[hi])} at {_at(xs[hi])}{gone}"
+    )
+
+
+def plot_curves(
+    curves: dict,
+    title: str,
+    xlabel: str = "step",
+    ylabel: str = "loss",
+    x: dict | None = None,
+    lines: dict | None = None,
+    ax=None,
+    figsize=(8, 3.4),
+    markers: bool = False,
+    logx: bool = False,
+    logy: bool = False,
+):
+    """Line chart of one or more series (``curves``: {label: values}, against ``x[label]`` or
+    0, 1, 2, ...), each in its own colour *and* line style, with horizontal reference lines
+    (``lines``: {label: y}, dotted grey, labelled on the right). ``title`` should say what to
+    see. Empty series, NaNs and single points are drawn as far as they go and said in the alt
+    text; nothing raises. Given ``ax``, it draws there and returns the alt text (for the
+    caller's ``show``); otherwise it shows the figure."""
+    standalone = ax is None
+    ax = ax or plt.subplots(figsize=figsize)[1]
+    parts = []
+    for i, (label, values) in enumerate(curves.items()):
+        at, ys, dropped = finite(values)
+        xs = np.asarray((x or {}).get(label, np.arange(len(np.ravel(values)))), dtype=float)[at]
+        style = dict(color=PALETTE[i % len(PALETTE)], ls=LINESTYLES[i % len(LINESTYLES)])
+        marker = "os^Dv<"[i % 6] if markers or len(ys) == 1 else None
+        ax.plot(xs, ys, marker=marker, ms=7, label=label, **style)
+        parts.append(describe(label, xs, ys, dropped, xlabel))
+    for label, y in (lines or {}).items():
+        ax.axhline(y, color="#555555", ls=":", lw=1.5)
+        ax.annotate(
+            f"{label} = {fmt(y)}",
+            (1, y),
+            xycoords=("axes fraction", "data"),
+            xytext=(4, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=12,
+            color="#333333",
+        )
+        parts.append(f"a dotted line marks {label} = {fmt(y)}")
+    if logx:
+        ax.set_xscale("log")
+    if logy:
+        ax.set_yscale("log")
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
+    if len(curves) > 1:
+        ax.legend()
+    scale = " (log scale)" if logy else ""
+    alt = f"Line chart: {title}. {ylabel}{scale} against {xlabel}; " + "; ".join(parts) + "."
+    if not standalone:
+        return alt
+    show(ax.figure, alt)
+
+
+def show_images(
+    images,
+    title: str,
+    titles=None,
+    ncols: int = 10,
+    size: float = 1.2,
+    what: str = "images",
+    symmetric: bool = True,
+    colorbar: str | None = "value",
+):
+    """A grid of 2-D arrays (weights, filters, feature maps) on one shared colour scale,
+    cividis (its lightness rises with the value, so it reads in grey and with any colour
+    vision), with a colour bar; ``symmetric``: the scale is centred on 0, so that the same
+    colour means the same sign in every panel. The alt text gives the grid, each panel's title
+    and the range of values, and the panel with the largest values."""
+    arrays = [np.asarray(im.detach() if hasattr(im, "detach") else im, float) for im in images]
+    arrays = [a.reshape(28, 28) if a.size == 784 and a.ndim == 1 else a for a in arrays]
+    titles = [str(t) for t in titles] if titles is not None else None
+    if not arrays:
+        fig, ax = plt.subplots(figsize=(4, 1))
+        ax.axis("off")
+        ax.set_title(title)
+        show(fig, f"{title}: no {what} to show.")
+        return
+    ncols = max(1, min(ncols, len(arrays)))
+    nrows = -(-len(arrays) // ncols)
+    values = np.concatenate([a.ravel() for a in arrays])
+    finite_values = values[np.isfinite(values)]
+    top = float(np.abs(finite_values).max()) if finite_values.size else 1.0
+    lo, hi = (-top, top) if symmetric else (finite_values.min(), finite_values.max())
+    if hi <= lo:  # every value the same: still a scale
+        lo, hi = lo - 1, hi + 1
+    fig, axes = plt.subplots(
+        nrows,
+        ncols,
+        figsize=(ncols * size + (1.2 if colorbar else 0), nrows * size * 1.25 + 0.6),
+        squeeze=False,
+    )
+    for i, ax in enumerate(axes.ravel()):
+        ax.axis("off")
+        if i < len(arrays):
+            shown = ax.imshow(arrays[i], cmap=MATRIX_CMAP, vmin=lo, vmax=hi)
+            if titles:
+                ax.set_title(titles[i])
+    if colorbar:
+        fig.colorbar(shown, ax=axes.ravel().tolist(), label=colorbar, shrink=0.8)
+    fig.suptitle(title)
+    h, w = arrays[0].shape[-2:]
+    strongest = int(
+        np.argmax([np.abs(a[np.isfinite(a)]).mean() if np.isfinite(a).any() else 0 for a in arrays])
+    )
+    named = f", titled: {', '.join(titles)}" if titles else ""
+    gone = int((~np.isfinite(values)).sum())
+    alt = (
+        f"{title}: {len(arrays)} {what if len(arrays) > 1 else what.rstrip('s')} of {h} by {w} "
+        f"in {nrows} rows of {ncols}{named}; "
+        f"values from {fmt(finite_values.min()) if finite_values.size else 'none'} to "
+        f"{fmt(finite_values.max()) if finite_values.size else 'none'}, colour from dark blue "
+        f"(low) to yellow (high); the largest on average in "
+        f"{titles[strongest] if titles else f'panel {strongest + 1}'}"
+        + (f"; {gone} NaN or infinite values left blank" if gone else "")
+        + "."
+    )
+    show(fig, alt)
 
 
 def show_digits(images, labels=None, nrows=3, ncols=8, size=1.1):
