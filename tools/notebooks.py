@@ -242,11 +242,13 @@ def _build_one(job: tuple[str, str, dict]) -> str:
 
 
 def build(names: list[str]) -> int:
-    from tools.colab import alone, colab_like
+    from tools.colab import PLACE, alone, colab_like
 
     sources = select(names, SOURCES, "[0-9][0-9]_*.py")
     export()
-    with colab_like() as (env, work):
+    # a place of its own per selection: builds of different notebooks may run side by side
+    place = PLACE / ("build-" + "-".join(s.stem[:2] for s in sources))
+    with colab_like(place) as (env, work):
         jobs = [(str(src), str(work), env) for src in sources if not alone(src)]
         with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
             for line in pool.map(_build_one, jobs):
