@@ -192,3 +192,71 @@ def torchrun_nodes(nnodes: int, *args: str, endpoint: str, timeout: float = 900)
         if d.returncode not in (0, -signal.SIGTERM):
             _checked(d, f"node {i}")
     return [_checked(d, f"node {i}").stdout for i, d in enumerate(done)]
+
+
+# ------------------------------------------------------------------ figures (notebook 12)
+def plot_scaling(runs: dict, machine: str) -> None:
+    """Samples/s against processes, one panel per model (``runs``: {model: {processes: what
+    rank 0 printed}}), each with the ideal: 1 process's samples/s times the processes (a
+    dashed line). Measured on ``machine``, which the title names: other machines differ."""
+    import matplotlib.pyplot as plt
+
+    from .plots import PALETTE, show
+
+    fig, axes = plt.subplots(1, len(runs), figsize=(9, 3.6), squeeze=False)
+    alt, ups = [], {}
+    for ax, (name, outs) in zip(axes[0], runs.items()):
+        n = sorted(outs)
+        speed = [summary(outs[k])["samples_per_s"] for k in n]
+        ideal = [speed[0] * k / n[0] for k in n]
+        ax.plot(n, ideal, color=PALETTE[5], ls="--", marker="s", mfc="none", label="ideal")
+        ax.plot(n, speed, color=PALETTE[0], ls="-", marker="o", label="measured")
+        ax.set(title=name, xlabel="processes", xticks=n, ylim=(0, 1.1 * max(ideal)))
+        ups[name] = speed[-1] / speed[0]
+        alt.append(
+            f"{name}: " + ", ".join(f"{k} process(es) {s:,.0f}" for k, s in zip(n, speed))
+            + f" samples/s; ideal at {n[-1]}: {ideal[-1]:,.0f}; speed-up {ups[name]:.2f}x"
+        )  # fmt: skip
+    axes[0][0].set_ylabel("samples/s")
+    axes[0][-1].legend(loc="upper left")  # above the 1-process point: nothing drawn there
+    best = max(ups, key=ups.get)
+    title = f"{best} comes closer to the ideal ({ups[best]:.2f}x of {n[-1]}x)"
+    fig.suptitle(f"{title}\non {machine}", x=0.02, ha="left", fontsize="medium")
+    fig.tight_layout()
+    show(fig, f"{title}, on {machine}. Samples/s against processes, measured and ideal:\n"
+         + "\n".join(alt))  # fmt: skip
+
+
+def plot_restart(out: str, fail_at: int, every: int, epochs: int) -> None:
+    """The crash run's steps by launch attempt: the first trains until the last rank dies at
+    step ``fail_at`` (``--fail-at-step``), saving a checkpoint every ``every`` steps; torchrun's
+    restart resumes from the last checkpoint (the step rank 0 printed) to the end. Step numbers
+    only: no clocks, so the figure is the same on every machine."""
+    import matplotlib.pyplot as plt
+
+    from .plots import PALETTE, show
+
+    world = int(re.search(r"(\d+) process\(es\)", out).group(1))
+    last = epochs * int(re.search(r"(\d+) steps per epoch", out).group(1))
+    resumed = summary(out)["resumed_at"]
+    saved = list(range(every, fail_at, every))
+    assert resumed == saved[-1], (resumed, saved)  # the last checkpoint before the death
+    first, second = range(1, fail_at), range(resumed + 1, last + 1)
+    fig, ax = plt.subplots(figsize=(9, 2.8))
+    ax.plot(first, [1] * len(first), "o", color=PALETTE[0], ms=5, label="a step trained")
+    ax.plot(second, [0] * len(second), "o", color=PALETTE[0], ms=5)
+    ax.plot(saved, [1] * len(saved), "s", mfc="none", mec="black", ms=11, label="checkpoint")
+    ax.plot([fail_at], [1], "X", color=PALETTE[1], ms=14, label=f"rank {world - 1} dies")
+    ax.annotate("", (resumed + 1, 0), (resumed, 1), arrowprops={"arrowstyle": "->", "lw": 2})
+    ax.set(yticks=[1, 0], ylim=(-0.6, 1.9), xlim=(0, last + 1), xlabel="step")
+    ax.set_yticklabels(["attempt 1", "attempt 2\n(restart)"])
+    ax.legend(loc="upper center", ncols=3, fontsize="small", frameon=False)
+    redo = len(range(resumed + 1, fail_at))
+    title = (f"Rank {world - 1} dies at step {fail_at}; the restart resumes from step "
+             f"{resumed}'s checkpoint, redoing {redo} step(s)")  # fmt: skip
+    ax.set_title(title, loc="left", fontsize="medium")
+    fig.tight_layout()
+    show(fig, f"{title}. Steps by launch attempt: attempt 1 trained steps 1 to {fail_at - 1}, "
+         f"with checkpoints at steps {', '.join(map(str, saved))}; rank {world - 1} died at "
+         f"step {fail_at}. Attempt 2 (torchrun's restart) loaded step {resumed}'s checkpoint "
+         f"(an arrow) and trained steps {resumed + 1} to {last}.")  # fmt: skip

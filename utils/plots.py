@@ -327,13 +327,14 @@ def show_digits(images, labels=None, nrows=3, ncols=8, size=1.1):
     show(fig, alt + (f", titled: {', '.join(titles)}." if titles else ", untitled."))
 
 
-def plot_history(history, ax=None, smooth=50, epochs=None):
+def plot_history(history, ax=None, smooth=50, epochs=None, title=None):
     """Training loss per step (raw and smoothed) and validation loss after each epoch, against
     epochs counted from 1: the end of the first epoch is at 1, where "after epoch 1" is drawn.
 
     ``epochs``: how many epochs the training losses span, if not one per validation loss
     (e.g. a validation loss logged only after the last of 2 epochs). Given ``ax``, it draws
-    there and returns the alt text, for the caller's ``show``.
+    there and returns the alt text, for the caller's ``show``. ``title``: what to see, drawn
+    above the chart and put first in the alt text.
     """
     train = np.asarray(history["train_loss"])
     valid = history["valid_loss"]
@@ -352,8 +353,11 @@ def plot_history(history, ax=None, smooth=50, epochs=None):
     ax.plot(after, valid, "o--", color=PALETTE[1], ms=7, label="validation loss")
     ax.set(xlabel="epoch", ylabel="cross-entropy loss", xlim=(0, epochs), xticks=range(epochs + 1))
     ax.legend()
+    if title:
+        ax.set_title(title)
     alt = "\n".join(
-        [
+        [f"{title}."] * bool(title)
+        + [
             f"Line chart of cross-entropy loss against epoch, 0 to {epochs}:",
             f"{what}, solid, over {len(train)} steps: from {fmt(shown[0])} to {fmt(shown[-1])}"
             f" (lowest {fmt(shown.min())});",
@@ -437,9 +441,17 @@ def plot_time_split(split, device_type, steps=50):
     ax.barh(names, step, left=data, color=PALETTE[0], label="train step")
     unit = f"ms per {steps} steps on {device_type}"
     ax.set(xlabel=unit)
-    ax.legend(loc="lower right")
+    ax.legend(loc="upper left", bbox_to_anchor=(1, 1))  # beside the bars, never over them
+    slow = [name for name, (d, s) in split.items() if d > s]  # getting batches took longer
+    title = (
+        f"On {device_type}, getting batches takes longer than training on the {' and '.join(slow)} path"
+        if slow
+        else f"On {device_type}, the training steps take most of the time on every path"
+    )
+    ax.set_title(title, loc="left", fontsize="medium")
+    fig.tight_layout()
     bars = "; ".join(f"{name}: {d * 1e3:.0f} + {s * 1e3:.0f}" for name, (d, s) in split.items())
-    show(fig, f"Stacked bars, {unit}, get batch (hatched) then train step: {bars}")
+    show(fig, f"{title}. Stacked bars, {unit}, get batch (hatched) then train step: {bars}")
 
 
 def _graph_alt(tensor, params) -> str:

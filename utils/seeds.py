@@ -41,7 +41,11 @@ def load_spread(path=SPREAD_FILE) -> dict:
 
 def outcomes(spread: dict, model: str, recipe: str = "series", key: str = "valid_acc") -> list:
     """One value per seed, in seed order."""
-    runs = [r for r in spread["runs"] if r["model"] == model and r["recipe"] == recipe]
+    runs = [  # `make seeds` names a run's model and recipe; `make ablation`, its variant
+        r
+        for r in spread["runs"]
+        if r.get("model", r.get("variant")) == model and r.get("recipe", recipe) == recipe
+    ]
     return [r[key] for r in sorted(runs, key=lambda r: r["seed"])]
 
 
@@ -63,17 +67,33 @@ def made_on(spread: dict) -> str:
     return f"{cpu} ({spread['cpu_capability']}), torch {spread['torch']}"
 
 
-def plot_spread(spread: dict, models: dict, this_run: dict | None = None, key="valid_acc"):
-    """One dot per seed for each model (``models``: {name in the file: label}), and this
-    notebook's own run as a ring: one draw among the others. Shown with alt text that gives
-    each model's range over the seeds and this run's value."""
+def plot_spread(
+    spread: dict,
+    models: dict,
+    this_run: dict | None = None,
+    key="valid_acc",
+    mean_of: str | None = None,
+    title: str | None = None,
+):
+    """One dot per seed for each model (``models``: {name in the file: label}; a name is a
+    model of `make seeds` or a variant of `make ablation`), and this notebook's own run as a
+    ring: one draw among the others. ``mean_of`` (a name in ``models``) draws that row's mean
+    over its seeds as a dashed line across all rows: the others read against it. Shown with
+    alt text that gives each model's range over the seeds, this run's value and the mean."""
     import matplotlib.pyplot as plt
 
     from .plots import PALETTE, fmt, show
 
     what = {"valid_acc": "validation accuracy", "valid_loss": "validation loss"}[key]
-    fig, ax = plt.subplots(figsize=(7, 0.8 + 0.7 * len(models)))
+    fig, ax = plt.subplots(figsize=(7, 0.8 + (0.7 if len(models) < 5 else 0.5) * len(models)))
     alt = [f"Dot plot of {what}, one row per model, one dot per seed:"]
+    if title:
+        ax.set_title(title, loc="left")
+        alt[0] = f"{' '.join(title.split())}. {alt[0]}"
+    if mean_of:
+        mean = statistics.mean(outcomes(spread, mean_of, key=key))
+        ax.axvline(mean, color=PALETTE[1], ls="--", label=f"{models[mean_of]}: mean")
+        alt.append(f"a dashed line at the mean of {models[mean_of]}, {fmt(mean)};")
     for row, (name, label) in enumerate(models.items()):
         values = outcomes(spread, name, key=key)
         ax.plot(

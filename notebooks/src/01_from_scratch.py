@@ -161,9 +161,33 @@ loss_func(preds, yb)
 # %%
 print(f"our first loss: {loss_func(preds, yb).item():.4f}; ln 10 = {math.log(10):.4f}")
 
+# %% [markdown] slide_type="subslide"
+# ## Why a little above ln 10?
+#
+# Random scores are not all equal, so the probabilities are not all 1/10. Then the mean of
+# −ln p over all 10 digits is above ln 10 (Jensen's inequality: log is concave). Our 64
+# labels then land a little above even that mean, by chance.
+
+# %%
+every_digit = -preds.mean().item()  # -ln p averaged over all 10 digits of all 64 images
+print(f"mean -ln p over every digit: {every_digit:.4f}; ln 10 = {math.log(10):.4f}")
+assert every_digit >= math.log(10)  # always: Jensen's inequality
+
+# %% [markdown] slide_type="subslide"
+# ## How far is "far"?
+#
+# The same random model, scored on every batch of 64 of the training set:
+
+# %%
+with torch.no_grad():  # each training image's -ln p for its digit, before training
+    per_image = -model(x_train)[range(n), y_train]
+first = per_image[: n // bs * bs].view(-1, bs).mean(1)  # one loss per full batch of 64
+print(f"{len(first)} batches: first loss from {first.min():.4f} to {first.max():.4f}")
+assert (first - math.log(10)).abs().max() < 0.3
+
 # %% [markdown] slide_type="fragment"
-# A first loss far from ln 10 means a bug or a bad init (the starting weights). It is the
-# cheapest test there is.
+# All within 0.3 of ln 10. A first loss of 3, or 1, means a bug or a bad init (the starting
+# weights). It is the cheapest test there is.
 
 # %% [markdown] slide_type="slide"
 # ## Accuracy
@@ -244,6 +268,11 @@ weights.grad = bias.grad = None  # the training loop starts with no gradient
 # - **Epoch**: one pass over all 50,000 training images. With batches of 64 that is
 #   782 steps (50,000 / 64, rounded up); we train for 2 epochs.
 
+# %%
+lr, epochs = 0.5, 2
+losses = []  # each batch's loss, to plot after training
+initial = weights.detach().clone()  # the starting weights, to compare after training
+
 # %% [markdown] slide_type="subslide"
 # ## The training loop
 #
@@ -252,12 +281,11 @@ weights.grad = bias.grad = None  # the training loop starts with no gradient
 # the gradient of one mini-batch at a time: **stochastic gradient descent** (SGD).
 
 # %%
-lr, epochs = 0.5, 2
-
 for epoch in range(epochs):
     for i in range((n - 1) // bs + 1):
         xb, yb = x_train[i * bs:(i + 1) * bs], y_train[i * bs:(i + 1) * bs]
         loss = loss_func(model(xb), yb)
+        losses.append(loss.item())  # .item(): a plain number, no graph kept
 
         loss.backward()
         with torch.no_grad():  # the update itself must not be recorded in the graph
@@ -267,8 +295,10 @@ for epoch in range(epochs):
             bias.grad.zero_()
 
 # %% [markdown] slide_type="notes"
-# The to-do list from the stream: every line of this loop gets replaced by a PyTorch feature in
-# notebooks 02-05. Point at the four update lines: notebook 04 makes them two.
+# The to-do list from the stream. By notebook 05, `F.cross_entropy` is the loss, a
+# `DataLoader` hands out the batches (no index slicing), and `opt.step()` and `opt.zero_grad()`
+# replace the `no_grad` block and its four update lines. `for epoch`, the loss line and
+# `loss.backward()` stay. Point at the four update lines: notebook 04 makes them two.
 
 # %% [markdown] slide_type="slide"
 # ## Did it work?
@@ -287,6 +317,52 @@ assert after[0] < before[0] and after[1] > before[1], "training did not help: tr
 from utils.repro import report
 
 report(valid_loss=after[0], valid_acc=after[1])
+
+# %% [markdown] slide_type="subslide"
+# ## The loss, batch by batch
+
+# %%
+from utils.plots import plot_curves
+
+below = next(i for i, value in enumerate(losses) if value < 0.5)  # first batch under 0.5
+plot_curves({"training loss": losses}, f"From {losses[0]:.2f}, near ln 10, to under 0.5 "
+            f"at batch {below}", xlabel="batch", lines={"ln 10": math.log(10)})
+
+# %% [markdown] slide_type="notes"
+# Point at the first batch, at the dotted ln 10 line, then at how fast it falls: most of the
+# drop comes in the first few dozen batches (the title gives the first under 0.5). The rest is
+# noise from batch to batch: each point is one batch of 64, not the whole training set.
+
+# %% [markdown] slide_type="subslide"
+# ## What the weights learned
+#
+# Each digit's 784 weights, drawn as a 28×28 image, before and after training. *r*: their
+# correlation with the average image of that digit (0: no match; 1: the same pattern).
+
+# %%
+from utils.plots import show_images
+
+means = [x_train[y_train == d].mean(0) for d in range(10)]  # each digit's average image
+
+
+def templates(w, when):
+    r = [torch.corrcoef(torch.stack([w[:, d], means[d]]))[0, 1].item() for d in range(10)]
+    show_images(w.T, f"{when}: r from {min(r):.2f} to {max(r):.2f}", what="templates",
+                titles=[f"{d}: r {r[d]:.2f}" for d in range(10)], ncols=5, size=1.5)
+
+
+templates(initial, "Before training, noise")
+
+# %% [markdown] slide_type="subslide"
+# After training, each digit's weights are a template: yellow (positive) where that digit has
+# ink, dark where others do.
+
+# %%
+templates(weights.detach(), "After training, templates")
+
+# %% [markdown] slide_type="notes"
+# Point at the 0: a ring of positive weights, and a dark centre where a 0 has none. The border
+# stays noise: those pixels are always 0, so their gradient is 0 and they never change.
 
 # %% [markdown] slide_type="subslide"
 # ## Your exercises

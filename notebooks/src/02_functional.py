@@ -108,6 +108,43 @@ nll(log_softmax(scores), yb), F.cross_entropy(scores, yb)
 # of torch.nn. ~1 min.
 
 # %% [markdown] slide_type="subslide"
+# ## The probability of the right digit
+#
+# Softmax turns each image's scores into probabilities; *p* is the one it gives its right
+# digit. The loss is the mean of −ln *p*.
+
+# %%
+p = F.softmax(scores, dim=1)[range(64), yb].detach()  # detach: plain numbers, no graph
+first_loss = -p.log().mean().item()  # the loss above, computed from p
+print(f"p from {p.min():.3f} to {p.max():.3f}, median {p.median():.3f}; loss {first_loss:.4f}")
+assert 0.05 < p.median() < 0.2  # near 1/10, as the next title says
+grid = torch.linspace(0.01, 1, 100, dtype=torch.float64)  # p from 0.01 to 1, to draw -ln p
+
+# %% [markdown] slide_type="subslide"
+# ## Why the loss starts near 2.3
+
+# %%
+import matplotlib.pyplot as plt
+
+from utils.plots import PALETTE, plot_curves, show
+
+ax = plt.subplots(figsize=(8, 3.6))[1]
+alt = plot_curves({"−ln p": -grid.log()}, f"p near 0.1 (median {p.median():.3f}), so a loss "
+                  "near ln 10", "p", x={"−ln p": grid}, lines={"ln 10": math.log(10)}, ax=ax)
+ax.set_xlabel("p, the probability of the right digit")
+ax.plot(p, -p.log(), "o", color=PALETTE[1], label="the first batch's 64 images")
+ax.axhline(first_loss, color=PALETTE[2], ls="--", label=f"their mean, {first_loss:.3f}")
+ax.legend(loc="upper right")
+show(ax.figure, alt + f" Dots: the first batch's 64 images, p from {p.min():.3f} to "
+     f"{p.max():.3f}; a dashed line marks their mean −ln p, the first loss, {first_loss:.3f}.")
+
+# %% [markdown] slide_type="notes"
+# Point at the curve: p = 1 costs nothing, p near 0 costs a lot. Then at the dots, bunched
+# around p = 0.1, where −ln p is ln 10. Their mean, the dashed line, is the first loss: a
+# little above ln 10, since these 64 images give their right digit a little under 1/10 (the
+# median is 0.087).
+
+# %% [markdown] slide_type="subslide"
 # ## Exercise: `my_cross_entropy`
 #
 # Write `my_cross_entropy(scores, target)` with two functions of `F`:
@@ -244,7 +281,8 @@ ex.progress("02")
 #
 # - `torch.nn.functional` is the stateless half of `torch.nn`: activations, losses, and
 #   layers written as functions.
-# - Two hand-written functions became one import, and the model lost its last line.
+# - `F.cross_entropy` replaced two functions, so the model now returns raw scores, without
+#   `log_softmax`.
 # - `evaluate` names the validation check; from now on it is `utils.training.evaluate`.
 #
 # **Next:** `nn.Module` and `nn.Parameter`, so we stop naming every weight in the loop.

@@ -69,6 +69,31 @@ for name, p in model.named_parameters():
 loss_func(model(x_train[:64]), y_train[:64])
 
 # %% [markdown] slide_type="subslide"
+# ## What `parameters()` hands the loop
+#
+# The registered tensors, in the order they were assigned. The update loop walks this list,
+# whatever its length.
+
+# %%
+import matplotlib.pyplot as plt
+
+from utils.plots import PALETTE, show
+
+labels, counts = zip(*[(f"{k} {tuple(p.shape)}", p.numel()) for k, p in model.named_parameters()])
+fig, ax = plt.subplots(figsize=(8, 2.6))
+ax.barh(labels[::-1], counts[::-1], color=PALETTE[0])  # the first at the top
+ax.set(xscale="log", xlim=(1, 20000), xlabel="numbers it holds (log scale)",
+       title=f"parameters(): {len(counts)} tensors, {sum(counts)} numbers to learn")
+for i, count in enumerate(counts[::-1]):
+    ax.annotate(str(count), (count, i), xytext=(4, 0), textcoords="offset points", va="center")
+show(fig, f"Bar chart: parameters(), {len(counts)} tensors, {sum(counts)} numbers to learn; "
+     + "; ".join(f"{label}: {count} numbers" for label, count in zip(labels, counts)) + ".")
+
+# %% [markdown] slide_type="notes"
+# Point at the two bars: the weight matrix holds 7840 numbers, the bias 10 (a log scale, or the
+# bias would not show). Each is one `p` in `for p in model.parameters()`.
+
+# %% [markdown] slide_type="subslide"
 # ## Exercise: `count_parameters`
 #
 # Write `count_parameters(model)`: how many numbers the model learns (its parameters

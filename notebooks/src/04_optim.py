@@ -159,6 +159,88 @@ for make_opt in (lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9),
     print(f"{type(opt).__name__:4} after 1 epoch: loss {loss:.4f}, accuracy {acc:.4f}")
 
 # %% [markdown] slide_type="subslide"
+# ## What momentum does, step by step
+#
+# One epoch of SGD at `lr=0.1`, without and with momentum 0.9: the same seed, the same
+# batches. Our `train_step` returns each step's loss.
+
+# %%
+def losses_per_step(momentum):
+    seed_everything(0)
+    model = MnistLogistic()
+    opt = optim.SGD(model.parameters(), lr=0.1, momentum=momentum)
+    losses = []
+    for i in range((n - 1) // bs + 1):
+        xb, yb = x_train[i * bs:(i + 1) * bs], y_train[i * bs:(i + 1) * bs]
+        losses.append(train_step(model, loss_func, opt, xb, yb))
+    return losses
+
+# %% [markdown] slide_type="subslide"
+# ## Momentum: lower loss, sooner
+
+# %%
+import numpy as np
+
+from utils.plots import plot_curves
+
+k = 50  # each point: the mean of the last 50 steps' losses, so the trend shows through the noise
+mean = {m: np.convolve(losses_per_step(m), np.ones(k) / k, "valid") for m in (0, 0.9)}
+steps = np.arange(k, k + len(mean[0]))  # the step each mean ends at, counted from 1
+ahead = mean[0.9] < mean[0]
+until = steps[np.argmin(ahead)] - 1 if not ahead.all() else steps[-1]  # momentum lower up to here
+plot_curves({"plain SGD (50-step mean)": mean[0], "momentum 0.9 (50-step mean)": mean[0.9]},
+            f"With momentum the loss falls faster: lower at every step up to step {until}",
+            ylabel="training loss", x={"plain SGD (50-step mean)": steps,
+                                       "momentum 0.9 (50-step mean)": steps})
+
+# %% [markdown] slide_type="notes"
+# Point at the first 100 steps: the dashed momentum curve drops much sooner than plain SGD.
+# Same seed, same batches, same rate: only the update rule differs. Near the end the two come
+# close and cross now and then; the title says up to which step momentum stays below.
+
+# %% [markdown] slide_type="subslide"
+# ## Two weights on a bowl
+#
+# A loss we can draw: `w1² + 10·w2²`, steep in `w2`, shallow in `w1`. Forty steps of SGD
+# at `lr=0.01` from (-4, 1.5), without and with momentum.
+
+# %%
+def path(momentum, steps=40):
+    w = torch.tensor([-4.0, 1.5], requires_grad=True)
+    opt = optim.SGD([w], lr=0.01, momentum=momentum)
+    points = [w.tolist()]
+    for _ in range(steps):
+        (w[0] ** 2 + 10 * w[1] ** 2).backward()
+        opt.step()
+        opt.zero_grad()
+        points.append(w.tolist())
+    return np.array(points)
+
+# %% [markdown] slide_type="subslide"
+# ## Momentum overshoots, and still gets closer
+
+# %%
+import matplotlib.pyplot as plt
+
+from utils.plots import show
+
+paths = {"plain SGD": path(0), "momentum 0.9": path(0.9)}
+away = {name: np.hypot(*p[-1]) for name, p in paths.items()}  # distance from the minimum (0, 0)
+assert away["momentum 0.9"] < away["plain SGD"]
+fig, ax = plt.subplots(figsize=(8, 3.6))
+g1, g2 = np.meshgrid(np.linspace(-4.5, 1.5, 100), np.linspace(-1.4, 1.9, 100))
+ax.contour(g1, g2, g1**2 + 10 * g2**2, levels=10, colors="#cccccc", linewidths=1)
+title = (f"After 40 steps momentum is {away['momentum 0.9']:.2f} from the minimum, "
+         f"plain SGD {away['plain SGD']:.2f}")
+show(fig, plot_curves({name: p[:, 1] for name, p in paths.items()}, title, "w1", "w2", ax=ax,
+                      x={name: p[:, 0] for name, p in paths.items()}, markers=True))
+
+# %% [markdown] slide_type="notes"
+# Point at the first steps: plain SGD drops straight down the steep `w2` side, then crawls
+# along the shallow `w1` floor. Momentum swings past `w2 = 0` and back, and its speed builds
+# along `w1`: it overshoots the minimum, then swings back towards it. Grey: the contours.
+
+# %% [markdown] slide_type="subslide"
 # ## Finding a learning rate
 #
 # Each optimizer above came with a learning rate picked by hand. fastai's

@@ -126,6 +126,44 @@ again, next(iter(fresh))[1][:5]
 # *another* loader (validation) would change the training order too.
 
 # %% [markdown] slide_type="subslide"
+# ## One shuffled batch: digits in no order
+#
+# A loader like `train_dl` (seed 0) over the images with their numbers, for two epochs.
+# Here, epoch 1's first 16, titled by label.
+
+# %%
+from utils.plots import show_digits
+
+numbered = TensorDataset(x_train, y_train, torch.arange(len(x_train)))  # + each image's number
+peek = DataLoader(numbered, batch_size=bs, shuffle=True,
+                  generator=torch.Generator().manual_seed(0))  # its own generator: nothing else moves
+order = [torch.cat([ib for _, _, ib in peek]) for epoch in (1, 2)]  # image numbers, in order
+first = order[0][:16]
+show_digits(x_train[first], y_train[first], nrows=2, ncols=8)
+
+# %% [markdown] slide_type="notes"
+# The labels jump around: no two neighbours alike. The first five, 5 8 6 0 5, are the
+# `yb[:5]` printed two slides back: this loader has the same seed.
+
+# %% [markdown] slide_type="subslide"
+# ## Epoch 2: the same images, a new order
+#
+# The same 16 digits, titled by where each comes in epoch 2 (counted from 1).
+
+# %%
+every = torch.arange(len(x_train))
+same = all(torch.equal(o.sort().values, every) for o in order)  # each image once per epoch
+moved = (order[0] != order[1]).float().mean().item()
+print(f"all {len(every)} images once in each epoch: {same}; in a new place: {moved:.2%}")
+assert same and moved > 0.99
+place = torch.argsort(order[1])[first] + 1  # each one's place in epoch 2
+show_digits(x_train[first], [f"#{p}" for p in place.tolist()], nrows=2, ncols=8)
+
+# %% [markdown] slide_type="notes"
+# Point at the titles: epoch 1's first batch is spread across epoch 2. Every image comes
+# once per epoch; only the order is new, drawn from the loader's generator.
+
+# %% [markdown] slide_type="subslide"
 # ## Exercise: `make_loader`
 #
 # Write `make_loader(ds, bs)`: a `DataLoader` of batches of `bs`, shuffled by its own

@@ -227,6 +227,39 @@ def halve_lr(opt):
 from utils import exercises as ex
 halve_lr = ex.check("07.halve_lr", halve_lr)
 
+# %% [markdown] slide_type="subslide"
+# ## The schedule the hook applied
+#
+# Three epochs with `halve_lr(opt)` at each epoch's end. A second hook records, after every
+# step, the rate that step used.
+
+# %%
+seed_everything(0)
+model, opt = get_model()
+rates = []  # one per step, read from the optimizer itself
+record_lr = lambda metrics: rates.append(opt.param_groups[0]["lr"])
+fit(3, model, loss_func, opt, train_dl, valid_dl,
+    on_train_step=record_lr, on_val_epoch_end=halve_lr(opt))
+per_epoch = [rates[i * len(train_dl)] for i in range(3)]  # the rate of each epoch's first step
+assert per_epoch == [lr, lr / 2, lr / 4] and len(set(rates)) == 3
+per_epoch
+
+# %% [markdown] slide_type="subslide"
+# ## Halved after each epoch
+
+# %%
+import numpy as np
+
+from utils.plots import plot_curves
+
+plot_curves({"learning rate": rates},
+            f"The hook halved the rate after each epoch: {', '.join(map(str, per_epoch))}",
+            ylabel="learning rate", x={"learning rate": np.arange(1, len(rates) + 1)})
+
+# %% [markdown] slide_type="notes"
+# Point at the two drops: each comes at an epoch's end, where `fit` calls
+# `on_val_epoch_end`. `fit` did not change; the hook changed the optimizer's `"lr"`.
+
 # %% [markdown] slide_type="slide"
 # ## `get_data`
 #
@@ -309,7 +342,15 @@ report(valid_loss=history["valid_loss"][-1], valid_acc=history["valid_acc"][-1])
 # %%
 from utils.plots import plot_history
 
-plot_history(history)
+v = history["valid_loss"]
+trend = "rose" if v[-1] > v[0] else "fell"
+plot_history(history, title=f"Validation loss {trend} in epoch 2 ({v[0]:.4f} → {v[-1]:.4f}): "
+             "too few points to call it overfitting")
+
+# %% [markdown] slide_type="notes"
+# Point at the faint line (each batch's loss) and the solid 50-step mean through it: it falls
+# fast early in epoch 1, then stays nearly flat. Then the two dots: validation after epoch 1
+# and 2, the second a little higher.
 
 # %% [markdown] slide_type="subslide"
 # ## What overfitting would look like

@@ -204,10 +204,10 @@ for r in runs:
 # %% [markdown] slide_type="subslide"
 # ## Why a digit dies
 #
-# The last `ReLU` clips each class score at 0. If one big early step pushes a class's score
-# below 0 for *every* image, its ReLU passes no gradient back: nothing in training pushes
-# that score up again. Above: the digit never predicted is the one whose score is 0 for all
-# 10,000 validation images.
+# The last `ReLU` clips conv3's class maps at 0 before the average. If one big early step
+# makes a class's map negative at every position, for *every* image, its score is 0 and the
+# ReLU passes no gradient back: nothing pushes that class up. Above: the never-predicted
+# digit scores 0 on all 10,000 validation images.
 
 # %% [markdown] slide_type="notes"
 # Not strictly "never": the earlier layers still learn from the other digits, and their
@@ -306,15 +306,40 @@ with torch.no_grad():
 
 # %%
 x_valid, y_valid = valid_ds[:]
-for size in (21, 28, 42, 56):
+sizes, accs = (21, 28, 42, 56), []
+for size in sizes:
     images = F.interpolate(x_valid.view(-1, 1, 28, 28), size=(size, size), mode="bilinear")
     loss, acc = evaluate(model, loss_func, [(images, y_valid)])
+    accs.append(acc)
     print(f"{size}x{size}: validation accuracy {acc:.4f}")
+
+# %% [markdown] slide_type="subslide"
+# ## Accuracy against input size
+
+# %%
+import matplotlib.pyplot as plt
+
+from utils.plots import plot_curves, show
+
+best, worst = sizes[accs.index(max(accs))], sizes[accs.index(min(accs))]
+trained = ", the size it trained on" if best == 28 else ""
+fig, ax = plt.subplots(figsize=(8, 3.4))
+alt = plot_curves({"validation accuracy": accs},
+                  f"Best at {best}×{best}{trained}; worst at {worst}×{worst}", xlabel="size",
+                  ylabel="accuracy", x={"validation accuracy": sizes}, lines={"chance": 0.1},
+                  ax=ax, markers=True)
+ax.set_xlabel("image size (pixels a side)")
+show(fig, alt)
 
 # %% [markdown] slide_type="fragment"
 # It runs at every size and fails off 28×28. Likely why: its filters learned strokes a few
 # pixels wide; resized, strokes are wider or thinner, and the same filters see other shapes.
 # Doing well at any size would take training at many sizes (not tried here).
+
+# %% [markdown] slide_type="notes"
+# Point at the peak: 28x28, the size of every training image. Then at the dotted chance
+# line and the smallest size, the nearest to it. AdaptiveAvgPool2d made every size run; it
+# did not make every size work.
 
 # %% [markdown] slide_type="subslide"
 # ## Exercise: a CNN for any size

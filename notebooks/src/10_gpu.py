@@ -84,8 +84,8 @@ except RuntimeError as err:
 # The slide's message is torch 2.13's for nn.Linear (ATen's device check, c10::impl in
 # adaption.cpp); it goes on "(when checking argument in method wrapper_CUDA_addmm)". Other ops
 # (element-wise ones, say) word it "but found at least two devices, cuda:0 and cpu!".
-# The meta device is a stand-in here: for nn.Conv2d it does not even raise (it returns a
-# meta tensor), so the demo uses nn.Linear.
+# The meta device is a stand-in here: for nn.Conv2d it does not even raise (torch 2.13
+# returns a CPU tensor of uninitialised values, with a grad_fn), so the demo uses nn.Linear.
 
 # %% [markdown] slide_type="subslide"
 # ## Moving batches: the data loader's job
@@ -293,6 +293,10 @@ if device.type == "cpu":  # the claim below: on a CPU the arithmetic takes most 
 from utils.plots import plot_time_split
 
 plot_time_split(split, device.type, steps=50)  # the window profile_steps recorded
+
+# %% [markdown] slide_type="notes"
+# Point at the hatched part of each bar (getting batches), then at the plain part: the same
+# training step on both paths.
 
 # %% [markdown] slide_type="slide"
 # ## A trace to explore
