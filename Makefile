@@ -8,8 +8,17 @@ STAMP  := $(VENV)/.installed
 PYTEST := $(PY) -m pytest
 JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
 PORT   ?= 8888
+# each stage of `make test` records its seconds (and pytest's JUnit report) here: make timings
+TIMINGS := $(CURDIR)/build/timings
+STAGE    = $(PY) tools/timings.py run $@ --
+# the unit tests of `make check`, and of those none that opens Chromium (the "browser" mark,
+# set in tests/conftest.py). Left to `make test`: training and retraining (ddp, seeds, ablation,
+# tracking, exercise runs), the book build, nbval and pytest runs of copies (nbval_guard,
+# xdist_groups) and make targets run whole (make_targets)
+CHECK_TESTS := $(wildcard $(addprefix tests/test_,$(addsuffix .py,check data density exercises \
+  exit_codes figures models notebooks plots training a11y slides)))
 
-.PHONY: venv run test test-units test-notebooks test-alone test-other-cpu test-exercises seeds ablation cpu-spread lint export bench ddp ddp-nodes ddp-crash lab present slides book handouts notebooks clean
+.PHONY: venv run check timings test test-units test-notebooks test-alone test-other-cpu test-exercises seeds ablation cpu-spread lint export bench ddp ddp-nodes ddp-crash lab present slides book handouts notebooks clean test-torch
 
 venv: $(STAMP)
 
@@ -25,22 +34,43 @@ run: $(STAMP)
 
 ## make test: lint, generated code current; then, side by side, the unit/download/W&B/browser
 ## tests and every notebook under nbval (numbers compared) the way Colab runs it; then, side by
-## side, the training notebooks with another CPU's arithmetic imitated, and the exercise runs
-test: $(STAMP) lint
-	$(PY) tools/notebooks.py export --check
+## side, the training notebooks with another CPU's arithmetic imitated, and the exercise runs.
+## Each stage's seconds go to build/timings/ (the run before to build/timings/previous/)
+## and are printed at the end: `make timings` prints them again
+test: $(STAMP)
+	@$(PY) tools/timings.py rotate
+	$(PY) tools/timings.py run lint -- $(MAKE) --no-print-directory lint
+	$(PY) tools/timings.py run export-check -- $(PY) tools/notebooks.py export --check
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-units test-notebooks
 	$(MAKE) --no-print-directory test-alone test-other-cpu test-exercises
+	@$(PY) tools/timings.py report
+
+## make check: the first look while writing (3 minutes): lint, the export check, the unit tests
+## that need no browser and no training, and nbval of the notebooks whose sources changed since
+## main (BASE=main; commits, uncommitted and new files), or of NB=03; `make test` before submitting
+check: $(STAMP)
+	@$(PY) tools/check.py changed $(NB) >/dev/null
+	$(MAKE) --no-print-directory lint
+	$(PY) tools/notebooks.py export --check
+	$(PYTEST) $(CHECK_TESTS) -m "not browser" -n $(JOBS) --dist loadgroup -q
+	$(PY) tools/check.py nbval $(NB)
+
+## make timings: each stage's seconds, tests, share and ratio to the run before, of the last
+## `make test` (from build/timings/; nothing is run)
+timings: $(STAMP)
+	@$(PY) tools/timings.py report
 
 test-units: $(STAMP)
-	$(PYTEST) tests -n $(JOBS) --dist loadgroup --durations 15
+	$(STAGE) $(PYTEST) tests -n $(JOBS) --dist loadgroup --durations 15 --junitxml $(TIMINGS)/$@.xml
 
 ## the notebooks that run side by side (one thread each) ...
 test-notebooks: $(STAMP)
-	$(PY) tools/colab.py nbval --group together -- -n $(JOBS) --dist loadscope --durations 10
+	$(STAGE) $(PY) tools/colab.py nbval --group together -- -n $(JOBS) --dist loadscope --durations 10 \
+	  --junitxml $(TIMINGS)/$@.xml
 
 ## ... and those that take every core (11, 12), one at a time, with nothing beside them
 test-alone: $(STAMP)
-	$(PY) tools/colab.py nbval --group alone -- --durations 5
+	$(STAGE) $(PY) tools/colab.py nbval --group alone -- --durations 5 --junitxml $(TIMINGS)/$@.xml
 
 ## make test-other-cpu: notebooks 08-10, 11 (without its cells tagged "long") and 12 under
 ## nbval with an older CPU's kernels (plain C++ in ATen, SSE4.1 in oneDNN): the stored numbers,
@@ -48,13 +78,13 @@ test-alone: $(STAMP)
 ## cell in each asserts that its kernel really uses those kernels (--imitate-cpu)
 test-other-cpu: $(STAMP)
 	ATEN_CPU_CAPABILITY=default ONEDNN_MAX_CPU_ISA=SSE41 \
-	  $(PY) tools/colab.py nbval --imitate-cpu --skip-long --only 08 09 10 11 12 \
-	  -- -n $(JOBS) --dist loadscope
+	  $(STAGE) $(PY) tools/colab.py nbval --imitate-cpu --skip-long --only 08 09 10 11 12 \
+	  -- -n $(JOBS) --dist loadscope --junitxml $(TIMINGS)/$@.xml
 
 ## make test-exercises: notebooks 01-11 with every exercise solved (stored outputs, every check
 ## passed) and with every exercise raising (the notebooks still run to the end)
 test-exercises: $(STAMP)
-	EXERCISE_RUNS=1 $(PYTEST) tests/test_exercise_runs.py
+	EXERCISE_RUNS=1 $(STAGE) $(PYTEST) tests/test_exercise_runs.py --junitxml $(TIMINGS)/$@.xml
 
 ## make seeds: the logistic regression and the CNNs of 08 and 09 over 5 seeds, one epoch with the
 ## original tutorial's recipe and the series', and the tutorial's own two epochs, into
@@ -75,9 +105,19 @@ cpu-spread: $(STAMP)
 
 ## make bench: fit vs a bare loop, DeviceBatches vs DataLoader, CNN samples/s, notebook
 ## times, measured side by side in one run; also written to build/bench.json (NB=00 times
-## one notebook; ROUNDS=1 for a quick look)
+## one notebook; ROUNDS=1 for a quick look); then the stage seconds of the last `make test`
+## (`make timings` prints those alone, without measuring)
 bench: $(STAMP)
 	$(PY) tools/bench.py $(NB)
+	@$(PY) tools/timings.py report
+
+## make test-torch TORCH=2.9.1 PYTHON=3.12: every notebook under nbval (both groups, as
+## test-notebooks and test-alone) with another torch and Python (PYTHON= defaults to python3's),
+## in a venv of its own under build/torch-<torch>-py<python>/ (reused once complete); what that
+## torch prints differently is declared in tests/nbval_versions.py (supported: utils/meta.py)
+test-torch:
+	@test -n "$(TORCH)" || { echo "make test-torch: give TORCH=, e.g. TORCH=2.9.1 PYTHON=3.12"; exit 2; }
+	python3 tools/torch_versions.py test --torch $(TORCH) $(if $(PYTHON),--python $(PYTHON))
 
 ## make ddp: 09's CNN and 11's recipe under DistributedDataParallel with 1 and 2 processes on
 ## CPU: samples/s, the speed-up, and a step split into arithmetic and all-reduce (notebook 12;

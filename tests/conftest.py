@@ -24,6 +24,22 @@ os.environ.pop("WANDB_API_KEY", None)
 os.environ.setdefault("WANDB_SILENT", "true")
 
 
+BROWSER_FIXTURES = {"browser", "lab_server", "live_context"}
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "browser: needs Chromium (set on every test that uses a browser fixture)"
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark the tests that open Chromium, so `make check` can leave them out (-m 'not browser')."""
+    for item in items:
+        if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.browser)
+
+
 @pytest.fixture(scope="session")
 def root():
     return ROOT

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from figure_checks import figure_problems, stored_figures
 
 from tools import book as bookmod
 from tools import handouts
@@ -104,8 +105,9 @@ def test_every_page_loads_offline_without_errors(site, browser):
     """Every chapter, the home page and search, light and dark: no console error, nothing
     requested outside the book's folder, every image loaded."""
     base = site.resolve().as_uri()
+    figures = stored_figures(site.parent / "notebooks")  # the notebooks the book was built from
     for scheme in ("light", "dark"):
-        page = browser.new_page(color_scheme=scheme)
+        page = browser.new_page(color_scheme=scheme, viewport={"width": 1280, "height": 720})
         watch = Watch(page, base)
         for name in ["index", *CHAPTERS, "search"]:
             page.goto(f"{base}/{name}.html")
@@ -119,6 +121,8 @@ def test_every_page_loads_offline_without_errors(site, browser):
                 "[...document.images].filter(i => !i.complete || !i.naturalWidth).map(i => i.src)"
             )
             assert broken == [], f"{name} ({scheme}): images not loaded: {broken}"
+            small = figure_problems(page, figures, where="page")  # at 1280x720, as decks
+            assert small == [], f"{name} ({scheme}): figures hard to read: {small}"
             assert page.evaluate("document.documentElement.dataset.theme") == scheme, name
         page.close()
         assert watch.errors == [], f"{scheme}: console errors: {watch.errors}"

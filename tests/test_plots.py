@@ -243,3 +243,76 @@ def test_a_pil_image_shows_as_a_png_with_its_alt_text():
     shown = picture(Image.new("L", (28, 28)), "a black square, 28 by 28 pixels")
     data, metadata = shown._repr_mimebundle_()
     assert shown.data[:4] == b"\x89PNG" and metadata["image/png"]["alt"] == data["text/plain"]
+
+
+# ------------------------------------------- bad input: draw what there is, say so, never raise
+NAN = float("nan")
+
+
+def edge_cases():
+    """Each figure helper of the series given nothing, NaN or one point: (name, draw, what the
+    alt text must say)."""
+    from utils import plots
+    from utils.ddp_launch import plot_restart, plot_scaling
+    from utils.seeds import plot_spread
+
+    one_seed = {"runs": [{"model": "cnn", "recipe": "series", "seed": 0, "valid_acc": NAN}]}
+    return [
+        ("curves, empty", lambda: plots.plot_curves({"loss": []}, "t"), "loss: nothing to draw"),
+        ("curves, NaN", lambda: plots.plot_curves({"loss": [NAN, 1.0, NAN]}, "t"), "2 NaN"),
+        ("curves, one", lambda: plots.plot_curves({"loss": [2.3]}, "t"), "one point, 2.300"),
+        ("curves, none", lambda: plots.plot_curves({}, "t"), "Line chart: t."),
+        ("images, empty", lambda: plots.show_images([], "t"), "no images to show"),
+        ("images, NaN", lambda: plots.show_images(torch.full((2, 3, 3), NAN), "t"), "18 NaN"),
+        (
+            "history, empty",
+            lambda: plots.plot_history({"train_loss": [], "valid_loss": []}),
+            "nothing to draw, 0 steps",
+        ),  # fmt: skip
+        (
+            "history, NaN",
+            lambda: plots.plot_history({"train_loss": [NAN] * 60 + [1.0], "valid_loss": [NAN]}),
+            "60 NaN or infinite values not drawn",
+        ),  # fmt: skip
+        (
+            "history, one",
+            lambda: plots.plot_history({"train_loss": [2.3], "valid_loss": [2.2]}),
+            "over 1 steps: from 2.300",
+        ),  # fmt: skip
+        ("digits, empty", lambda: plots.show_digits(torch.empty(0, 784), []), "No digits"),
+        (
+            "digits, fewer",
+            lambda: plots.show_digits(torch.zeros(3, 784), [1, 2, 3], 1, 4),
+            "3 handwritten digits in 1 rows of 4",
+        ),  # fmt: skip
+        ("time split, empty", lambda: plots.plot_time_split({}, "cpu"), "nothing was measured"),
+        ("confusion, empty", lambda: plots.plot_confusion([], []), "0 of 0"),
+        (
+            "spread, no seeds",
+            lambda: plot_spread({"runs": []}, {"cnn": "CNN"}, mean_of="cnn"),
+            "CNN: no seeds in the file",
+        ),  # fmt: skip
+        (
+            "spread, NaN seed",
+            lambda: plot_spread(one_seed, {"cnn": "CNN"}, mean_of="cnn"),
+            "CNN: 1 seeds from nan",
+        ),  # fmt: skip
+        (
+            "scaling, no runs",
+            lambda: plot_scaling({"09's CNN": {}}, "this machine"),
+            "No runs to draw",
+        ),  # fmt: skip
+        (
+            "restart, no restart",
+            lambda: plot_restart("1 process(es)\n12 steps per epoch", 27, 5, 2),
+            "No restart from step 25's checkpoint",
+        ),  # fmt: skip
+    ]
+
+
+@pytest.mark.parametrize("name, draw, says", edge_cases(), ids=[c[0] for c in edge_cases()])
+def test_a_figure_helper_given_nothing_nan_or_one_point_draws_what_it_has(
+    monkeypatch, name, draw, says
+):
+    [(fig, alt)] = drawn(monkeypatch, draw)
+    assert says in alt, alt

@@ -19,6 +19,7 @@ from pathlib import Path
 import nbformat
 import pytest
 import requests
+from figure_checks import figure_problems, stored_figures
 
 from tools.present import lab_command
 
@@ -27,6 +28,7 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 REPORTS = ROOT / "build" / "slides"
 WIDTH, HEIGHT = 1280, 720
 MIN_FONT_PX = 20
+FIGURES = stored_figures()  # each figure's smallest text and overlapping labels (utils.plots)
 # Console errors that jupyterlab-rise 0.43.1 itself logs while it starts its standalone page:
 # the same appear for a notebook holding one markdown and one code cell (checked), they come
 # from its bundles under /static/rise/, and the deck works regardless. Nothing else may log.
@@ -114,6 +116,7 @@ def walk(page, path, next_key=None, shot=None):
     seen = {}
     for _ in range(slides + fragments + 2):
         m = page.evaluate(MEASURE)
+        m["figures"] = figure_problems(page, FIGURES)  # text >= 14 px once scaled, labels apart
         seen.setdefault(m["index"], []).append(m)
         if shot and m["text"].startswith(shot[0]):
             page.screenshot(path=str(shot[1]))
@@ -137,6 +140,7 @@ def check_and_report(mode, path, slides, seen, watch, notes_in_deck):
         assert last["left"] >= -1 and last["right"] <= WIDTH + 1, f"{where} is too wide: {last}"
         assert not last["clipped"], f"{where} cuts off content: {last['clipped']}"
         assert not last["small"], f"{where} has text under {MIN_FONT_PX} px: {last['small']}"
+        assert not last["figures"], f"{where}: {last['figures']}"
         assert all(s["notesShown"] == 0 for s in shots), f"{where} shows speaker notes"
         fonts += [px for s in shots for px in s["fonts"]]
     assert watch.outside == [], f"{mode} {path.stem}: requests left the machine: {watch.outside}"

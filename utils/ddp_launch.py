@@ -203,6 +203,12 @@ def plot_scaling(runs: dict, machine: str) -> None:
 
     from .plots import PALETTE, show
 
+    runs = {name: outs for name, outs in runs.items() if outs}  # a model with no run: not drawn
+    if not runs:
+        fig, ax = plt.subplots(figsize=(9, 1.5))
+        ax.set_axis_off()
+        ax.set_title("No runs to draw: samples/s need at least one launch", loc="left")
+        return show(fig, f"No runs to draw, on {machine}: samples/s need at least one launch.")
     fig, axes = plt.subplots(1, len(runs), figsize=(9, 3.6), squeeze=False)
     alt, ups = [], {}
     for ax, (name, outs) in zip(axes[0], runs.items()):
@@ -236,11 +242,24 @@ def plot_restart(out: str, fail_at: int, every: int, epochs: int) -> None:
 
     from .plots import PALETTE, show
 
-    world = int(re.search(r"(\d+) process\(es\)", out).group(1))
-    last = epochs * int(re.search(r"(\d+) steps per epoch", out).group(1))
-    resumed = summary(out)["resumed_at"]
+    world, per_epoch = (
+        re.search(p, out) for p in (r"(\d+) process\(es\)", r"(\d+) steps per epoch")
+    )
+    resumed = (
+        re.search(r"resumed from the checkpoint of step (\d+)", out)
+        if world and per_epoch
+        else None
+    )
+    resumed = int(resumed.group(1)) if resumed else None
     saved = list(range(every, fail_at, every))
-    assert resumed == saved[-1], (resumed, saved)  # the last checkpoint before the death
+    if not saved or resumed != saved[-1]:
+        # not the run the arguments describe (it never restarted, or from elsewhere): say so
+        fig, ax = plt.subplots(figsize=(9, 1.5))
+        ax.set_axis_off()
+        what = f"No restart from step {saved[-1] if saved else every}'s checkpoint in this output"
+        ax.set_title(f"{what}: nothing to draw", loc="left")
+        return show(fig, f"{what} (resumed at: {resumed}): nothing to draw.")
+    world, last = int(world.group(1)), epochs * int(per_epoch.group(1))
     first, second = range(1, fail_at), range(resumed + 1, last + 1)
     fig, ax = plt.subplots(figsize=(9, 2.8))
     ax.plot(first, [1] * len(first), "o", color=PALETTE[0], ms=5, label="a step trained")

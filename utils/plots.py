@@ -252,12 +252,14 @@ def show_images(
     what: str = "images",
     symmetric: bool = True,
     colorbar: str | None = "value",
+    strongest: bool = True,
 ):
     """A grid of 2-D arrays (weights, filters, feature maps) on one shared colour scale,
     cividis (its lightness rises with the value, so it reads in grey and with any colour
     vision), with a colour bar; ``symmetric``: the scale is centred on 0, so that the same
     colour means the same sign in every panel. The alt text gives the grid, each panel's title
-    and the range of values, and the panel with the largest values."""
+    and the range of values, and the panel with the largest values (``strongest=False``: not
+    that one, where which panel wins moves with the CPU's last bits, as for trained filters)."""
     arrays = [np.asarray(im.detach() if hasattr(im, "detach") else im, float) for im in images]
     arrays = [a.reshape(28, 28) if a.size == 784 and a.ndim == 1 else a for a in arrays]
     titles = [str(t) for t in titles] if titles is not None else None
@@ -291,7 +293,7 @@ def show_images(
         fig.colorbar(shown, ax=axes.ravel().tolist(), label=colorbar, shrink=0.8)
     fig.suptitle(title)
     h, w = arrays[0].shape[-2:]
-    strongest = int(
+    top = int(
         np.argmax([np.abs(a[np.isfinite(a)]).mean() if np.isfinite(a).any() else 0 for a in arrays])
     )
     named = f", titled: {', '.join(titles)}" if titles else ""
@@ -301,8 +303,12 @@ def show_images(
         f"in {nrows} rows of {ncols}{named}; "
         f"values from {fmt(finite_values.min()) if finite_values.size else 'none'} to "
         f"{fmt(finite_values.max()) if finite_values.size else 'none'}, colour from dark blue "
-        f"(low) to yellow (high); the largest on average in "
-        f"{titles[strongest] if titles else f'panel {strongest + 1}'}"
+        f"(low) to yellow (high)"
+        + (
+            f"; the largest on average in {titles[top] if titles else f'panel {top + 1}'}"
+            if strongest
+            else ""
+        )
         + (f"; {gone} NaN or infinite values left blank" if gone else "")
         + "."
     )
@@ -315,16 +321,24 @@ def show_digits(images, labels=None, nrows=3, ncols=8, size=1.1):
     Ink is drawn black on white (``gray_r``): the picture of a digit on paper, 21:1 between
     full ink and background; the pixel values are not read off, so no colour bar."""
     fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * size, nrows * size * 1.2))
-    titles = []
+    titles, shown = [], min(nrows * ncols, len(images))  # fewer images: the rest left blank
     for i, ax in enumerate(np.ravel(axes)):
+        ax.axis("off")
+        if i >= shown:
+            continue
         ax.imshow(np.asarray(images[i]).reshape(28, 28), cmap="gray_r", vmin=0, vmax=1)
         if labels is not None:  # digits, or any text (e.g. "7 (2)")
             titles.append(labels[i] if isinstance(labels[i], str) else str(int(labels[i])))
             ax.set_title(titles[-1])
-        ax.axis("off")
     fig.tight_layout()
-    alt = f"{nrows * ncols} handwritten digits in {nrows} rows of {ncols}"
-    show(fig, alt + (f", titled: {', '.join(titles)}." if titles else ", untitled."))
+    alt = f"{shown} handwritten digits in {nrows} rows of {ncols}"
+    if not shown:
+        alt = "No digits to show: the images given are empty"
+    show(
+        fig,
+        alt
+        + (f", titled: {', '.join(titles)}." if titles else "." if not shown else ", untitled."),
+    )
 
 
 def plot_history(history, ax=None, smooth=50, epochs=None, title=None):
@@ -336,14 +350,15 @@ def plot_history(history, ax=None, smooth=50, epochs=None, title=None):
     there and returns the alt text, for the caller's ``show``. ``title``: what to see, drawn
     above the chart and put first in the alt text.
     """
-    train = np.asarray(history["train_loss"])
+    train = np.asarray(history["train_loss"], dtype=float)
     valid = history["valid_loss"]
+    gone = int((~np.isfinite(train)).sum())  # NaN or infinite losses: drawn as gaps, said
     epochs = epochs or max(len(valid), 1)
     standalone = ax is None
     ax = ax or plt.subplots(figsize=(8, 3.4))[1]
-    at = np.arange(1, len(train) + 1) * epochs / len(train)  # where each step ends, in epochs
+    at = np.arange(1, len(train) + 1) * epochs / max(len(train), 1)  # where each step ends
     ax.plot(at, train, color=PALETTE[0], ls="-", alpha=0.3, lw=0.8)  # context: the noise
-    if len(train) >= smooth:
+    if len(train) >= smooth and not gone:
         kernel = np.ones(smooth) / smooth
         shown, what = np.convolve(train, kernel, "valid"), f"train loss ({smooth}-step mean)"
         ax.plot(at[smooth - 1 :], shown, color=PALETTE[0], ls="-", label=what)
@@ -355,14 +370,22 @@ def plot_history(history, ax=None, smooth=50, epochs=None, title=None):
     ax.legend()
     if title:
         ax.set_title(title)
+    kept = shown[np.isfinite(shown)]
+    trained = (
+        f"{what}, solid, over {len(train)} steps: from {fmt(kept[0])} to {fmt(kept[-1])}"
+        f" (lowest {fmt(kept.min())})"
+        if len(kept)
+        else f"{what}: nothing to draw, {len(train)} steps"
+    ) + (f", {gone} NaN or infinite values not drawn" if gone else "")
     alt = "\n".join(
         [f"{title}."] * bool(title)
         + [
             f"Line chart of cross-entropy loss against epoch, 0 to {epochs}:",
-            f"{what}, solid, over {len(train)} steps: from {fmt(shown[0])} to {fmt(shown[-1])}"
-            f" (lowest {fmt(shown.min())});",
+            f"{trained};",
             f"validation loss, dashed with dots, after epoch {', '.join(map(str, after))}: "
-            f"{', '.join(fmt(v) for v in valid)}.",
+            f"{', '.join(fmt(v) for v in valid)}."
+            if len(valid)
+            else "no validation loss yet.",
         ]
     )
     if not standalone:
@@ -395,7 +418,7 @@ def plot_confusion(preds, targets, classes=10):
     right answers) is left uncoloured, so that the colour scale and the eye go to the
     mistakes; every cell has its count written in it."""
     counts = np.zeros((classes, classes), dtype=int)
-    np.add.at(counts, (np.asarray(targets), np.asarray(preds)), 1)
+    np.add.at(counts, (np.asarray(targets, dtype=int), np.asarray(preds, dtype=int)), 1)
     mistakes = np.ma.masked_array(counts, mask=np.eye(classes, dtype=bool))
     fig, ax = plt.subplots(figsize=(4.8, 3.4))
     cmap = plt.get_cmap(MATRIX_CMAP).with_extremes(bad="white")
@@ -444,10 +467,13 @@ def plot_time_split(split, device_type, steps=50):
     ax.legend(loc="upper left", bbox_to_anchor=(1, 1))  # beside the bars, never over them
     slow = [name for name, (d, s) in split.items() if d > s]  # getting batches took longer
     title = (
-        f"On {device_type}, getting batches takes longer than training on the {' and '.join(slow)} path"
+        f"On {device_type}, getting batches takes longer than training on the "
+        f"{' and '.join(slow)} path"
         if slow
         else f"On {device_type}, the training steps take most of the time on every path"
     )
+    if not split:
+        title = f"On {device_type}, nothing was measured: no path to draw"
     ax.set_title(title, loc="left", fontsize="medium")
     fig.tight_layout()
     bars = "; ".join(f"{name}: {d * 1e3:.0f} + {s * 1e3:.0f}" for name, (d, s) in split.items())

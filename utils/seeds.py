@@ -85,12 +85,12 @@ def plot_spread(
     from .plots import PALETTE, fmt, show
 
     what = {"valid_acc": "validation accuracy", "valid_loss": "validation loss"}[key]
-    fig, ax = plt.subplots(figsize=(7, 0.8 + (0.7 if len(models) < 5 else 0.5) * len(models)))
+    fig, ax = plt.subplots(figsize=(7, 0.8 + (0.7 if len(models) < 5 else 0.45) * len(models)))
     alt = [f"Dot plot of {what}, one row per model, one dot per seed:"]
     if title:
         ax.set_title(title, loc="left")
         alt[0] = f"{' '.join(title.split())}. {alt[0]}"
-    if mean_of:
+    if mean_of and outcomes(spread, mean_of, key=key):  # no seeds: no mean to draw
         mean = statistics.mean(outcomes(spread, mean_of, key=key))
         ax.axvline(mean, color=PALETTE[1], ls="--", label=f"{models[mean_of]}: mean")
         alt.append(f"a dashed line at the mean of {models[mean_of]}, {fmt(mean)};")
@@ -105,7 +105,11 @@ def plot_spread(
             ls="none",
             label="a seed" if row == 0 else None,
         )
-        alt.append(f"{label}: {len(values)} seeds from {fmt(min(values))} to {fmt(max(values))}")
+        alt.append(
+            f"{label}: {len(values)} seeds from {fmt(min(values))} to {fmt(max(values))}"
+            if values
+            else f"{label}: no seeds in the file"
+        )
         if this_run and name in this_run:
             ax.plot(
                 this_run[name],
@@ -124,7 +128,7 @@ def plot_spread(
     ax.set_yticks(range(len(models)), list(models.values()))
     ax.set_ylim(-0.6, len(models) - 0.4)
     ax.set_xlabel(what)
-    ax.legend(loc="lower left", fontsize="small")
+    ax.legend(loc="lower left")  # full size: at 1280x720 a slide scales a tall plot down
     fig.tight_layout()
     show(fig, "\n".join(alt))  # returns nothing: a notebook shows the figure, not an Axes repr
 

@@ -32,7 +32,7 @@ roadmap(0)
 # Your CPU decides which kernels (the compiled code behind each operation) PyTorch runs, and
 # the kernels decide the last bits of every sum. Training a convolutional network (08–12) can
 # grow those bits into differences you see in the printed loss and accuracy. If your numbers
-# differ from the stored ones, this line says why.
+# differ from the stored ones, these lines say why.
 
 # %% [markdown] slide_type="notes"
 # An aside a presenter may skip: it matters only when someone's numbers differ from the slides.
@@ -41,9 +41,12 @@ roadmap(0)
 # Output ignored by the tests: it describes the machine that runs it, which is the point.
 import torch
 
+from utils.meta import torch_line
+
 build = f"CUDA {torch.version.cuda}" if torch.version.cuda else "CPU only"
 print(f"torch {torch.__version__} ({build}); CPU kernels: "
       f"{torch.backends.cpu.get_cpu_capability()}; {torch.get_num_threads()} thread(s)")
+print(torch_line(torch.__version__))
 
 # %% [markdown] slide_type="slide"
 # ## Where the data lives

@@ -185,12 +185,13 @@ from utils.plots import show_images
 
 filters = model.conv1.weight.detach()[:, 0]  # (16, 3, 3): one input channel, so drop it
 show_images(filters, f"conv1's {len(filters)} trained filters: 3×3 patterns of positive (light) "
-            "and negative (dark) weights", ncols=8, size=1.05, what="filters", colorbar="weight")
+            "and negative (dark) weights", ncols=8, size=1.05, what="filters", colorbar="weight",
+            strongest=False)  # which filter is strongest moves with the CPU: not claimed
 
 # %% [markdown] slide_type="notes"
-# The scale is centred on 0: mid-grey is a weight near 0. Point at the brightest filters
-# (the alt text names the strongest on average): a filter answers most where the image
-# under it has its pattern, bright pixels under its light weights.
+# The colour bar is centred on 0: its middle colour is a weight near 0. Point at a filter
+# with light beside dark: it answers most where the image under it has that pattern, ink
+# under its light weights and none under its dark ones.
 
 # %% [markdown] slide_type="subslide"
 # ## One digit through the three layers
@@ -218,9 +219,9 @@ title = f"A {int(label)}, layer by layer: conv3's channel {best} has the highest
 # %%
 import matplotlib.pyplot as plt
 
-from utils.plots import MATRIX_CMAP, fmt, show
+from utils.plots import MATRIX_CMAP, show
 
-fig, axes = plt.subplots(3, 4, figsize=(8, 6.6), subplot_kw={"xticks": [], "yticks": []})
+fig, axes = plt.subplots(3, 4, figsize=(8, 5.2), subplot_kw={"xticks": [], "yticks": []})
 for row, (name, m) in zip(axes, maps.items()):
     row[0].set_ylabel(f"{name}\n{shape[name]}")
     for ax, c in zip(row, picks[name]):
@@ -229,7 +230,7 @@ for row, (name, m) in zip(axes, maps.items()):
 fig.suptitle(title)
 show(fig, f"{title}. Feature maps after ReLU, one row a layer, its 4 most active channels, from 0 "
      "(dark blue) to the row's largest value (yellow): " + "; ".join(
-     f"{n} {shape[n]}, mean activation {fmt(m.mean())}" for n, m in maps.items()) + ".")
+     f"{n}, {shape[n]} (channels × height × width)" for n in maps) + ".")
 
 # %% [markdown] slide_type="notes"
 # Read top to bottom: the 14x14 maps still look like the digit, some lit along its strokes,

@@ -288,8 +288,8 @@ if device.type == "cpu":  # the claim below: on a CPU the arithmetic takes most 
 # %% [markdown] slide_type="subslide"
 # ## The same, as a picture
 
-# %% tags=["nbval-ignore-output"]
-# Output ignored by the tests: a picture of the timings above.
+# %%
+# Its text is compared with the milliseconds masked (tests/nbval_sanitize.cfg): they vary.
 from utils.plots import plot_time_split
 
 plot_time_split(split, device.type, steps=50)  # the window profile_steps recorded

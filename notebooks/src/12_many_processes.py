@@ -350,8 +350,9 @@ for name, (a, b) in {"09's CNN": (one, two), "11's recipe": (recipe[1], recipe[2
 # %% [markdown] slide_type="subslide"
 # ## Samples/s against processes
 
-# %% tags=["nbval-ignore-output"]
-# Output ignored by the tests: samples/s vary by machine and its load (the title names it).
+# %%
+# Its text is compared with samples/s and speed-ups masked (tests/nbval_sanitize.cfg): they
+# vary by machine and its load (the title names the machine).
 import os
 
 from utils.ddp_launch import plot_scaling
