@@ -7,7 +7,7 @@ fewer numbers than the stored one.
 
 Two kinds of numbers, declared here and nowhere else:
 
-- **To the printed digits, everywhere** (the default): arithmetic that gives the same digits
+- **Within 0.005, everywhere** (the default): arithmetic that gives the same digits
   on every CPU we measured (notebooks 00-07 train convex models, whose last-bit differences
   do not grow; 08-12's shapes, counts and stored facts). A stored ``ref`` and a fresh
   ``got`` agree when ``|got - ref| <= max(DEFAULT_ABS, DEFAULT_REL * |ref|)``: a stale 0.01

@@ -176,7 +176,8 @@ assert every_digit >= math.log(10)  # always: Jensen's inequality
 # %% [markdown] slide_type="subslide"
 # ## How far is "far"?
 #
-# The same random model, scored on every batch of 64 of the training set:
+# The same random model, scored on every full batch of 64 of the training set (the last
+# batch, of 16, left out):
 
 # %%
 with torch.no_grad():  # each training image's -ln p for its digit, before training
@@ -362,7 +363,8 @@ templates(weights.detach(), "After training, templates")
 
 # %% [markdown] slide_type="notes"
 # Point at the 0: a ring of positive weights, and a dark centre where a 0 has none. The border
-# stays noise: those pixels are always 0, so their gradient is 0 and they never change.
+# stays noise: those pixels are 0 in almost every image, so their gradient is 0 or nearly,
+# and they hardly change.
 
 # %% [markdown] slide_type="subslide"
 # ## Your exercises

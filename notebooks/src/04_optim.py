@@ -194,7 +194,8 @@ plot_curves({"plain SGD (50-step mean)": mean[0], "momentum 0.9 (50-step mean)":
                                        "momentum 0.9 (50-step mean)": steps})
 
 # %% [markdown] slide_type="notes"
-# Point at the first 100 steps: the dashed momentum curve drops much sooner than plain SGD.
+# Point at the left end, steps 50 to 100 (the curves are 50-step means): the dashed momentum
+# curve is already far below plain SGD.
 # Same seed, same batches, same rate: only the update rule differs. Near the end the two come
 # close and cross now and then; the title says up to which step momentum stays below.
 
