@@ -113,8 +113,8 @@ bench: $(STAMP)
 
 ## make test-torch TORCH=2.9.1 PYTHON=3.12: every notebook under nbval (both groups, as
 ## test-notebooks and test-alone) with another torch and Python (PYTHON= defaults to python3's),
-## in a venv of its own under build/torch-<torch>-py<python>/ (reused once complete); what that
-## torch prints differently is declared in tests/nbval_versions.py (supported: utils/meta.py)
+## in a venv of its own under build/torch-<torch>-py<python>/ (reused once complete), against
+## the stored outputs; a cell that prints differently fails (supported range: utils/meta.py)
 test-torch:
 	@test -n "$(TORCH)" || { echo "make test-torch: give TORCH=, e.g. TORCH=2.9.1 PYTHON=3.12"; exit 2; }
 	python3 tools/torch_versions.py test --torch $(TORCH) $(if $(PYTHON),--python $(PYTHON))

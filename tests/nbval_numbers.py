@@ -65,7 +65,14 @@ TRAINING_OUTCOMES = [
     # figures of issue 35, measured by `make cpu-spread` (imitated, on the AVX-512 EPYC,
     # 2026-12-07): 08's trained conv1 filters, lowest and highest weight (0.037); 09's
     # accuracy against input size, every accuracy on the line (0.0198)
-    Outcome("08", r"^conv1's 16 trained filters:", (0.045,), (0.037,), "imitated", 1),
+    Outcome(
+        "08",
+        r"^positive weights light, negative dark: 16 filters",
+        (0.045,),
+        (0.037,),
+        "imitated",
+        1,
+    ),
     Outcome("09", r"^Line chart: Best at \d+×\d+", (0.045,), (0.0198,), "imitated", 1),
     # 08: the CNN, SGD lr 0.1 + momentum 0.9, 1 epoch, channels_last (loss, accuracy); imitated
     # twice: on the AVX2 machine (0.0086, 0.004) and on the AVX-512 one (0.0118, 0.0017)

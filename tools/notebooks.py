@@ -137,6 +137,8 @@ def assemble(src: Path) -> nbformat.NotebookNode:
     for i, cell in enumerate(nb.cells):
         cell.id = f"{src.stem[:2]}-{i:03d}"  # stable ids: rebuilding gives a small diff
         cell.metadata["slideshow"] = {"slide_type": cell.metadata.pop("slide_type", "-")}
+        if "hide-input" in cell.metadata.get("tags", []):  # a figure's code: the slide shows
+            cell.metadata["jupyter"] = {"source_hidden": True}  # its picture (JupyterLab folds it)
     return nb
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import nbformat
 from nbconvert import SlidesExporter
+from nbconvert.preprocessors import TagRemovePreprocessor
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -71,6 +72,11 @@ def export(path: Path, out: Path = OUT) -> Path:
         reveal_theme="white",
         require_js_url="lib/require.js",
         jquery_url="lib/jquery.min.js",
+    )
+    # a cell tagged hide-input (a figure's plotting code) shows only its output on the slide, so
+    # that the picture fits; the notebook, the live deck (folded) and the book keep the code
+    exporter.register_preprocessor(
+        TagRemovePreprocessor(remove_input_tags=("hide-input",), enabled=True), enabled=True
     )
     nb = nbformat.read(path, as_version=4)
     nb.metadata["title"] = f"{path.stem[:2]} · {title(path)} · torch.nn, really"  # <title>

@@ -209,7 +209,7 @@ def plot_scaling(runs: dict, machine: str) -> None:
         ax.set_axis_off()
         ax.set_title("No runs to draw: samples/s need at least one launch", loc="left")
         return show(fig, f"No runs to draw, on {machine}: samples/s need at least one launch.")
-    fig, axes = plt.subplots(1, len(runs), figsize=(9, 3.6), squeeze=False)
+    fig, axes = plt.subplots(1, len(runs), figsize=(8, 3.6), squeeze=False)
     alt, ups = [], {}
     for ax, (name, outs) in zip(axes[0], runs.items()):
         n = sorted(outs)
@@ -261,7 +261,7 @@ def plot_restart(out: str, fail_at: int, every: int, epochs: int) -> None:
         return show(fig, f"{what} (resumed at: {resumed}): nothing to draw.")
     world, last = int(world.group(1)), epochs * int(per_epoch.group(1))
     first, second = range(1, fail_at), range(resumed + 1, last + 1)
-    fig, ax = plt.subplots(figsize=(9, 2.8))
+    fig, ax = plt.subplots(figsize=(8, 2.8))
     ax.plot(first, [1] * len(first), "o", color=PALETTE[0], ms=5, label="a step trained")
     ax.plot(second, [0] * len(second), "o", color=PALETTE[0], ms=5)
     ax.plot(saved, [1] * len(saved), "s", mfc="none", mec="black", ms=11, label="checkpoint")
@@ -269,11 +269,11 @@ def plot_restart(out: str, fail_at: int, every: int, epochs: int) -> None:
     ax.annotate("", (resumed + 1, 0), (resumed, 1), arrowprops={"arrowstyle": "->", "lw": 2})
     ax.set(yticks=[1, 0], ylim=(-0.6, 1.9), xlim=(0, last + 1), xlabel="step")
     ax.set_yticklabels(["attempt 1", "attempt 2\n(restart)"])
-    ax.legend(loc="upper center", ncols=3, fontsize="small", frameon=False)
+    ax.legend(loc="upper center", ncols=3, frameon=False)
     redo = len(range(resumed + 1, fail_at))
     title = (f"Rank {world - 1} dies at step {fail_at}; the restart resumes from step "
              f"{resumed}'s checkpoint, redoing {redo} step(s)")  # fmt: skip
-    ax.set_title(title, loc="left", fontsize="medium")
+    ax.set_title(title.replace("; ", ";\n", 1), loc="left", fontsize="medium")  # 2 lines: fits
     fig.tight_layout()
     show(fig, f"{title}. Steps by launch attempt: attempt 1 trained steps 1 to {fail_at - 1}, "
          f"with checkpoints at steps {', '.join(map(str, saved))}; rank {world - 1} died at "

@@ -24,10 +24,10 @@ def pip_url() -> str:
     return f"git+https://github.com/{REPO_SLUG}@{BRANCH}"
 
 
-#: The torch versions the series supports, stated here once: the stored outputs pass with both
-#: ends (`make test-torch TORCH=2.9.1 PYTHON=3.12`, `make test-torch TORCH=2.14.1`) as well as
-#: with the pin in requirements.txt. pyproject.toml's torch dependency says the same (a test
-#: checks); notebook 00 prints it beside the running version.
+#: The torch versions the series supports, stated here once: `make test-torch TORCH=2.9.1
+#: PYTHON=3.12` and `make test-torch TORCH=2.14.1` run every notebook with each end against
+#: the stored outputs (made with the pin in requirements.txt). pyproject.toml's torch
+#: dependency says the same (a test checks); notebook 00 prints it beside the running version.
 TORCH_SUPPORTED = ">=2.9,<2.15"
 
 

@@ -340,7 +340,7 @@ plot_curves({"training loss": losses}, f"From {losses[0]:.2f}, near ln 10, to un
 # Each digit's 784 weights, drawn as a 28×28 image, before and after training. *r*: their
 # correlation with the average image of that digit (0: no match; 1: the same pattern).
 
-# %%
+# %% tags=["hide-input"]
 from utils.plots import show_images
 
 means = [x_train[y_train == d].mean(0) for d in range(10)]  # each digit's average image

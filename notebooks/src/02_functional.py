@@ -123,7 +123,7 @@ grid = torch.linspace(0.01, 1, 100, dtype=torch.float64)  # p from 0.01 to 1, to
 # %% [markdown] slide_type="subslide"
 # ## Why the loss starts near 2.3
 
-# %%
+# %% tags=["hide-input"]
 import matplotlib.pyplot as plt
 
 from utils.plots import PALETTE, plot_curves, show

@@ -74,7 +74,7 @@ loss_func(model(x_train[:64]), y_train[:64])
 # The registered tensors, in the order they were assigned. The update loop walks this list,
 # whatever its length.
 
-# %%
+# %% tags=["hide-input"]
 import matplotlib.pyplot as plt
 
 from utils.plots import PALETTE, show

@@ -178,7 +178,7 @@ def losses_per_step(momentum):
 # %% [markdown] slide_type="subslide"
 # ## Momentum: lower loss, sooner
 
-# %%
+# %% tags=["hide-input"]
 import numpy as np
 
 from utils.plots import plot_curves
@@ -220,7 +220,7 @@ def path(momentum, steps=40):
 # %% [markdown] slide_type="subslide"
 # ## Momentum overshoots, and still gets closer
 
-# %%
+# %% tags=["hide-input"]
 import matplotlib.pyplot as plt
 
 from utils.plots import show

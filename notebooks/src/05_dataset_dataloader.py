@@ -131,7 +131,7 @@ again, next(iter(fresh))[1][:5]
 # A loader like `train_dl` (seed 0) over the images with their numbers, for two epochs.
 # Here, epoch 1's first 16, titled by label.
 
-# %%
+# %% tags=["hide-input"]
 from utils.plots import show_digits
 
 numbered = TensorDataset(x_train, y_train, torch.arange(len(x_train)))  # + each image's number

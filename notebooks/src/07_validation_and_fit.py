@@ -247,7 +247,7 @@ per_epoch
 # %% [markdown] slide_type="subslide"
 # ## Halved after each epoch
 
-# %%
+# %% tags=["hide-input"]
 import numpy as np
 
 from utils.plots import plot_curves

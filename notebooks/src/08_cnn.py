@@ -184,8 +184,8 @@ plot_history(history)
 from utils.plots import show_images
 
 filters = model.conv1.weight.detach()[:, 0]  # (16, 3, 3): one input channel, so drop it
-show_images(filters, f"conv1's {len(filters)} trained filters: 3×3 patterns of positive (light) "
-            "and negative (dark) weights", ncols=8, size=1.05, what="filters", colorbar="weight",
+show_images(filters, f"conv1's {len(filters)} trained filters: 3×3 patterns,\npositive "
+            "weights light, negative dark", ncols=8, size=0.85, what="filters", colorbar="weight",
             strongest=False)  # which filter is strongest moves with the CPU: not claimed
 
 # %% [markdown] slide_type="notes"
@@ -216,7 +216,7 @@ title = f"A {int(label)}, layer by layer: conv3's channel {best} has the highest
 # %% [markdown] slide_type="subslide"
 # ## What each layer sees
 
-# %%
+# %% tags=["hide-input"]
 import matplotlib.pyplot as plt
 
 from utils.plots import MATRIX_CMAP, show
@@ -301,8 +301,9 @@ from statistics import median
 
 for recipe, epochs_r in [("original", "1 epoch "), ("tutorial", "2 epochs")]:
     cnn_r, lin_r = outcomes(spread, "cnn", recipe), outcomes(spread, "logistic", recipe)
-    print(f"tutorial's recipe, {epochs_r}: median accuracy CNN {median(cnn_r):.4f}, logistic {median(lin_r):.4f}; "
-          f"the CNN better on {wins(cnn_r, lin_r)} of {len(cnn_r)} seeds")
+    print(f"tutorial's recipe, {epochs_r}: median accuracy CNN {median(cnn_r):.4f}, "
+          f"logistic {median(lin_r):.4f}; the CNN better on {wins(cnn_r, lin_r)} of "
+          f"{len(cnn_r)} seeds")
 print(f"(this table's reading: {len(cnn_r)} seeds on {made_on(spread)})")
 
 # %% [markdown] slide_type="fragment"

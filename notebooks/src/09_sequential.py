@@ -316,14 +316,14 @@ for size in sizes:
 # %% [markdown] slide_type="subslide"
 # ## Accuracy against input size
 
-# %%
+# %% tags=["hide-input"]
 import matplotlib.pyplot as plt
 
 from utils.plots import plot_curves, show
 
 best, worst = sizes[accs.index(max(accs))], sizes[accs.index(min(accs))]
 trained = ", the size it trained on" if best == 28 else ""
-fig, ax = plt.subplots(figsize=(8, 3.4))
+fig, ax = plt.subplots(figsize=(7.4, 3.0))
 alt = plot_curves({"validation accuracy": accs},
                   f"Best at {best}×{best}{trained}; worst at {worst}×{worst}", xlabel="size",
                   ylabel="accuracy", x={"validation accuracy": sizes}, lines={"chance": 0.1},

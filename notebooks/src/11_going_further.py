@@ -561,7 +561,7 @@ assert round(1 - (31 / 32) ** 8, 2) == 0.22  # one of 8 useless changes wins 5 o
 # %% [markdown] slide_type="subslide"
 # ## The same five seeds, as dots
 
-# %%
+# %% tags=["hide-input"]
 import re
 import statistics
 

@@ -350,7 +350,7 @@ for name, (a, b) in {"09's CNN": (one, two), "11's recipe": (recipe[1], recipe[2
 # %% [markdown] slide_type="subslide"
 # ## Samples/s against processes
 
-# %%
+# %% tags=["hide-input"]
 # Its text is compared with samples/s and speed-ups masked (tests/nbval_sanitize.cfg): they
 # vary by machine and its load (the title names the machine).
 import os
