@@ -21,7 +21,8 @@ Two kinds of numbers, declared here and nowhere else:
   stale 0.05 fails. tests/test_nbval_guard.py checks all of this. The README lists them.
 
 Cells whose output measures this machine (wall-clock time, profiler tables) carry the
-`nbval-ignore-output` tag with a comment in the cell saying why.
+`nbval-ignore-output` tag with a comment in the cell saying why. Lines that print differently
+with another torch are declared in tests/torch_versions_differ.py (`make test-torch`).
 
 Use: pytest --nbval -p nbval_numbers (with tests/ on sys.path); tools/colab.py builds the one
 command that `make test` and the tests use.
@@ -34,6 +35,8 @@ import re
 from typing import NamedTuple
 
 import nbformat
+import torch
+import torch_versions_differ
 from nbval.plugin import IPyNbCell
 
 DEFAULT_ABS = 5e-3
@@ -364,15 +367,41 @@ def counts_as_numbers(notebook: str, outputs):
         counted = [any(re.search(o.line, ln.strip()) for o in rules) for ln in lines]
         return "".join(INTEGER.sub(r"\g<0>.0", ln) if c else ln for ln, c in zip(lines, counted))
 
+    return rewritten(outputs, mark)
+
+
+def rewritten(outputs, change):
+    """Copies of ``outputs`` whose stream and text/plain texts are ``change(text)``."""
     copies = []
     for out in outputs:
         out = nbformat.from_dict(copy.deepcopy(dict(out)))
         if out.get("output_type") == "stream":
-            out["text"] = mark("".join(out["text"]))
+            out["text"] = change("".join(out["text"]))
         elif "text/plain" in out.get("data", {}):
-            out["data"]["text/plain"] = mark("".join(out["data"]["text/plain"]))
+            out["data"]["text/plain"] = change("".join(out["data"]["text/plain"]))
         copies.append(out)
     return copies
+
+
+def as_this_torch_prints(notebook: str, outputs):
+    """The stored ``outputs`` with each line declared in tests/torch_versions_differ.py as the
+    running torch prints it (unchanged under the pin, and for lines not declared)."""
+    if not any(notebook.startswith(d.notebook) for d in torch_versions_differ.DIFFERENCES):
+        return outputs
+    return rewritten(
+        outputs,
+        lambda text: torch_versions_differ.expected_text(notebook, text, torch.__version__),
+    )
+
+
+def without_this_torchs_additions(notebook: str, outputs):
+    """The computed ``outputs`` without the lines the running torch is declared to add."""
+    if not any(notebook.startswith(a.notebook) for a in torch_versions_differ.ADDITIONS):
+        return outputs
+    return rewritten(
+        outputs,
+        lambda text: torch_versions_differ.without_additions(notebook, text, torch.__version__),
+    )
 
 
 _compare_text = IPyNbCell.compare_outputs
@@ -380,8 +409,19 @@ _compare_text = IPyNbCell.compare_outputs
 
 def compare_outputs(self, test, ref, skip_compare=None):
     notebook = self.parent.fspath.basename
+    ref = as_this_torch_prints(notebook, ref)
+    test = without_this_torchs_additions(notebook, test)
     test, ref = counts_as_numbers(notebook, test), counts_as_numbers(notebook, ref)
     text_ok = _compare_text(self, test, ref, skip_compare)
+    if not text_ok:
+        hints = [
+            hint
+            for texts_of_key in texts(self, ref).values()
+            for text in texts_of_key
+            for hint in torch_versions_differ.undeclared(notebook, text, torch.__version__)
+        ]
+        if hints:
+            self.comparison_traceback = (getattr(self, "comparison_traceback", None) or []) + hints
     problems = differing_numbers(self, test, ref)
     if problems:
         self.comparison_traceback = (getattr(self, "comparison_traceback", None) or []) + [

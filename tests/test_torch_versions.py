@@ -60,3 +60,74 @@ def test_a_python_not_installed_is_named_with_those_that_are():
     )  # fmt: skip
     text = out.stdout + out.stderr
     assert out.returncode != 0 and "Python 3.99 is not installed here. Installed:" in text, text
+
+
+# What prints differently with another torch (tests/torch_versions_differ.py), checked against
+# the stored outputs, which the pinned torch made.
+import json  # noqa: E402
+import sys  # noqa: E402
+
+import torch  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "tests"))
+import nbval_numbers  # noqa: E402
+import torch_versions_differ as differ  # noqa: E402
+
+PIN = re.search(r"^torch==(\S+)", (ROOT / "requirements.txt").read_text(), re.M).group(1)
+
+
+def stored_lines(prefix: str) -> list[str]:
+    (path,) = (ROOT / "notebooks").glob(f"{prefix}_*.ipynb")
+    lines = []
+    for cell in json.loads(path.read_text())["cells"]:
+        for out in cell.get("outputs", []):
+            text = out.get("text") or out.get("data", {}).get("text/plain", "")
+            lines += "".join(text).splitlines()
+    return lines
+
+
+@pytest.mark.parametrize("d", differ.DIFFERENCES, ids=lambda d: f"{d.notebook} {d.line[:30]}")
+def test_a_declared_difference_prints_for_the_pin_exactly_what_is_stored(d):
+    assert torch.__version__.startswith(PIN), "the unit tests run with the pinned torch"
+    matches = [ln for ln in stored_lines(d.notebook) if re.search(d.line, ln)]
+    assert len(matches) == 1, matches
+    assert d.prints[differ.minor(PIN)].format(torch=torch.__version__) == matches[0]
+    for minor in d.prints:
+        assert torch_supported(minor + ".0"), f"{minor} is outside {TORCH_SUPPORTED}"
+        assert re.search(d.line, d.prints[minor].format(torch=minor + ".0"))
+
+
+@pytest.mark.parametrize("a", differ.ADDITIONS, ids=lambda a: f"{a.notebook} {a.line[:30]}")
+def test_a_declared_addition_is_not_in_the_stored_outputs_and_matches_what_was_seen(a):
+    assert re.search(a.line, a.example)
+    assert not [ln for ln in stored_lines(a.notebook) if re.search(a.line, ln)]
+    assert differ.minor(PIN) not in a.versions
+    assert all(torch_supported(v + ".0") for v in a.versions)
+
+
+def test_another_torch_is_compared_with_its_declared_lines_and_no_others(monkeypatch):
+    stored = [
+        {"output_type": "stream", "name": "stdout", "text": "x\n"},
+        {"output_type": "stream", "name": "stdout",
+         "text": "torch 2.13.0+cpu: 160 public names, 138 functions, 39 of them built into "
+                 "the C++ core\nthe others, e.g. []\n"},
+    ]  # fmt: skip
+    gloo = differ.ADDITIONS[0].example
+    computed = [{"output_type": "stream", "name": "stdout", "text": gloo + "\n2 process(es)\n"}]
+
+    monkeypatch.setattr(torch, "__version__", "2.9.1+cu128")
+    (_, census) = nbval_numbers.as_this_torch_prints("02_functional.ipynb", stored)
+    assert census["text"].startswith("torch 2.9.1+cu128: 154 public names, 134 functions")
+    assert census["text"].endswith("the others, e.g. []\n")  # undeclared lines stay as stored
+    (kept,) = nbval_numbers.without_this_torchs_additions("12_x.ipynb", computed)
+    assert kept["text"] == "2 process(es)\n"
+    (other,) = nbval_numbers.without_this_torchs_additions("11_x.ipynb", computed)
+    assert other["text"] == computed[0]["text"]  # only the notebook it is declared for
+
+    monkeypatch.setattr(torch, "__version__", "2.11.0")  # not declared: compared as stored,
+    (_, census) = nbval_numbers.as_this_torch_prints("02_functional.ipynb", stored)
+    assert census["text"] == stored[1]["text"]
+    (hint,) = differ.undeclared("02_functional.ipynb", census["text"], "2.11.0")
+    assert "torch 2.11 has no line declared" in hint  # and the report says what to declare
+    (kept,) = nbval_numbers.without_this_torchs_additions("12_x.ipynb", computed)
+    assert gloo in kept["text"]

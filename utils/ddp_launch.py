@@ -1,8 +1,9 @@
 """Starting utils/ddp.py from Python and reading what it printed (notebook 12, tools/ddp.py).
 
 A notebook cell cannot be a rank itself, so ``torchrun`` runs the script's command as a
-terminal would and returns what rank 0 printed; ``torchrun_nodes`` runs several launches at
-once, as if on several machines. ``summary``, ``without_clocks``, ``lines_starting`` and
+terminal would and returns what its ranks printed (the script prints on rank 0 only; torch
+2.9's gloo adds a line per rank); ``torchrun_nodes`` runs several launches at once, as if on
+several machines. ``summary``, ``without_clocks``, ``lines_starting`` and
 ``step_losses`` pick numbers and lines out of that output; ``show_script`` prints one part
 of utils/ddp.py with its line numbers, so that notebook 12 shows the script whole, in order.
 """
@@ -172,8 +173,9 @@ def port_taken(out) -> bool:
 
 
 def torchrun(nproc: int, *args: str, max_restarts: int = 0, timeout: float = 900) -> str:
-    """Run utils/ddp.py under torchrun on this machine; return what rank 0 printed. A launch
-    whose port was taken before it could bind (``port_taken``) is started again, twice at most."""
+    """Run utils/ddp.py under torchrun on this machine; return what the ranks printed (the
+    script prints on rank 0 only). A launch whose port was taken before it could bind
+    (``port_taken``) is started again, twice at most."""
     cmd = command(nproc, *args, max_restarts=max_restarts)
     for _ in range(3):
         (out,) = _run_together([cmd], timeout)

@@ -60,8 +60,8 @@ print("layers:     ", [f for f in functions if f in {"linear", "conv2d", "avg_po
 # names, texts like `tf32_notes`). Many functions are C++ operators given a docstring. The
 # counts change from one torch version to the next; the output shows torch 2.13's.
 
-# %% tags=["nbval-ignore-output"]
-# Output ignored by the tests: the counts depend on the torch version (in Colab, its own).
+# %%
+# The counts depend on the torch version: tests/torch_versions_differ.py lists each one's.
 import inspect
 
 in_cpp = [name for name in functions if inspect.isbuiltin(getattr(F, name))]

@@ -211,8 +211,8 @@ show_script(17)
 
 # %% [markdown] slide_type="subslide"
 # A notebook cell cannot be a rank itself, so `utils.ddp_launch.torchrun` runs the command, as
-# a terminal would, and returns what rank 0 printed. The command (`--standalone`: every rank
-# on this one machine):
+# a terminal would, and returns what the ranks printed (the script prints on rank 0 only). The
+# command (`--standalone`: every rank on this one machine):
 
 # %%
 from utils.ddp_launch import command, summary, torchrun, without_clocks
@@ -233,6 +233,11 @@ print(without_clocks(one))
 # About 0.89, not 09's 0.8762: the same model, but `DistributedSampler` shuffles in another
 # order, and the script skips 09's channels_last (other kernels). Another
 # draw (09's five seeds: 0.8654–0.8934).
+
+# %% [markdown] slide_type="notes"
+# With torch 2.9, gloo also prints `[Gloo] Rank 0 is connected to 0 peer ranks. Expected
+# number of connected peer ranks is : 0` here, one such line per rank as the group forms;
+# torch 2.13 and 2.14 print none (tests/torch_versions_differ.py).
 
 # %% [markdown] slide_type="subslide"
 # ## Two processes; rank 0 saves the model
@@ -456,9 +461,9 @@ with socket.socket() as free:  # a port no one uses
 from utils.ddp_launch import torchrun_nodes
 
 nodes = torchrun_nodes(2, "--model", "cnn", "--limit", "4000", endpoint=endpoint)
-talker = next(out for out in nodes if out)  # whichever node holds rank 0
-print(f"{sum(map(bool, nodes))} of 2 nodes printed (rank 0's):")
-print(lines_starting(talker, "2 process", "weights"))
+talkers = [out for out in nodes if "process(es)" in out]  # the node that holds rank 0
+print(f"{len(talkers)} of 2 nodes printed the run (rank 0's):")
+print(lines_starting(talkers[0], "2 process", "weights"))
 
 # %% [markdown] slide_type="subslide"
 # ## Under a cluster scheduler
