@@ -86,7 +86,7 @@ TRAINING_OUTCOMES = [
     # loss's 50-step mean, first (the same to the printed digits), last and lowest
     Outcome(
         "08",
-        r"^validation loss, dashed with dots, after epoch 1:",
+        r"^validation loss, one dot, after epoch 1:",
         (0.02,),
         (0.0118,),
         "imitated (the validation loss above)",

@@ -2,6 +2,7 @@
 saying how to install it, and the notebook runs on."""
 
 import sys
+from unittest import mock
 
 import pytest
 import torch
@@ -197,7 +198,7 @@ def test_alt_text_is_made_from_the_plotted_data(monkeypatch):
     assert "step 1499: 63 values in 8 bins" in figures["histograms"]
     assert "holds 40" in figures["histograms"]
     assert "read correctly (the diagonal): 3 of 5" in figures["confusion"]
-    assert "2 as 7 once" in figures["confusion"] and figures["confusion"].endswith("9 as 4 once.")
+    assert "2 as 7: once" in figures["confusion"] and figures["confusion"].endswith("9 as 4: once.")
     assert "CNN: 5 seeds from" in figures["spread"] and "a ring, 0.9000" in figures["spread"]
     assert len(set(figures.values())) == len(figures)
 
@@ -316,3 +317,42 @@ def test_a_figure_helper_given_nothing_nan_or_one_point_draws_what_it_has(
 ):
     [(fig, alt)] = drawn(monkeypatch, draw)
     assert says in alt, alt
+
+
+def test_the_graph_alt_says_what_each_operation_was_computed_from():
+    w = torch.randn(4, 2, requires_grad=True)
+    b = torch.zeros(2, requires_grad=True)
+    z = torch.ones(3, 4) @ w + b
+    alt = autograd_graph(z - z.exp().sum(-1, keepdim=True), {"w": w, "b": b}).alt
+    assert "the result, of shape (3, 2), at the bottom" in alt
+    assert "SubBackward0 of AddBackward0 and SumBackward1" in alt  # the branch, joined again
+    assert "ExpBackward0 of AddBackward0" in alt
+    assert "MmBackward0 of an untracked tensor (not drawn) and w (4, 2)" in alt
+
+
+def test_a_history_alt_describes_the_faint_losses_and_a_lone_validation_dot():
+    from utils.plots import plot_history
+
+    losses = [2.3 - 0.01 * i for i in range(60)]
+    shown = []
+    with mock.patch("utils.plots.show", lambda fig, alt: shown.append(alt)):
+        plot_history({"train_loss": losses, "valid_loss": [0.5]}, epochs=2)
+        plot_history({"train_loss": losses, "valid_loss": [0.6, 0.5]})
+    assert "each step's loss, faint, around it: 2.300 at the first step;" in shown[0]
+    assert "validation loss, one dot, after epoch 2: 0.5000." in shown[0]
+    assert "validation loss, dashed with dots, after epoch 1, 2" in shown[1]
+
+
+def test_the_confusion_alt_keeps_a_tie_with_the_third_mistake_and_the_diagonal_is_blank():
+    from utils import plots
+
+    shown = []
+    #           4 as 9 three times, 7 as 1 twice, 3 as 5 once, 6 as 0 once: tied with the 3rd
+    targets = [4, 4, 4, 7, 7, 3, 6, 1, 1]
+    preds = [9, 9, 9, 1, 1, 5, 0, 1, 1]
+    with mock.patch("utils.plots.show", lambda fig, alt: shown.append((fig, alt))):
+        plots.plot_confusion(preds, targets)
+    fig, alt = shown[0]
+    assert alt.endswith("4 as 9: 3 times, 7 as 1: 2 times, 3 as 5: once, 6 as 0: once.")
+    written = {t.get_text() for t in fig.axes[0].texts}
+    assert written == {"3", "2", "1"} and len(fig.axes[0].texts) == 4  # diagonal: blank

@@ -370,22 +370,29 @@ def plot_history(history, ax=None, smooth=50, epochs=None, title=None):
     ax.legend()
     if title:
         ax.set_title(title)
-    kept = shown[np.isfinite(shown)]
+    kept, raw = shown[np.isfinite(shown)], train[np.isfinite(train)]
     trained = (
         f"{what}, solid, over {len(train)} steps: from {fmt(kept[0])} to {fmt(kept[-1])}"
         f" (lowest {fmt(kept.min())})"
         if len(kept)
         else f"{what}: nothing to draw, {len(train)} steps"
     ) + (f", {gone} NaN or infinite values not drawn" if gone else "")
+    each = (  # the faint line, when the solid one is its mean; its first step only, which no
+        # training has moved (a last step's loss is one batch's, and moves with the CPU's bits)
+        [f"each step's loss, faint, around it: {fmt(raw[0])} at the first step;"]
+        if shown is not train and len(raw)
+        else []
+    )
+    dots = "one dot" if len(valid) == 1 else "dashed with dots"
     alt = "\n".join(
         [f"{title}."] * bool(title)
+        + [f"Line chart of cross-entropy loss against epoch, 0 to {epochs}:", f"{trained};"]
+        + each
         + [
-            f"Line chart of cross-entropy loss against epoch, 0 to {epochs}:",
-            f"{trained};",
-            f"validation loss, dashed with dots, after epoch {', '.join(map(str, after))}: "
+            f"validation loss, {dots}, after epoch {', '.join(map(str, after))}: "
             f"{', '.join(fmt(v) for v in valid)}."
             if len(valid)
-            else "no validation loss yet.",
+            else "no validation loss yet."
         ]
     )
     if not standalone:
@@ -395,7 +402,9 @@ def plot_history(history, ax=None, smooth=50, epochs=None, title=None):
 
 def plot_logged_histograms(records, key):
     """Histograms that ``wandb.watch`` logged (``key`` e.g. "gradients/weight"), side by side."""
-    fig, axes = plt.subplots(1, len(records), figsize=(4 * len(records), 2.9), squeeze=False)
+    fig, axes = plt.subplots(  # one x scale: widths compare by eye
+        1, len(records), figsize=(4 * len(records), 2.9), squeeze=False, sharex=True
+    )
     what = key.split("/")[0][:-1]  # "gradient"
     lines = [f"Histograms of the logged {key}, one per step, side by side:"]
     for ax, rec in zip(axes[0], records):
@@ -415,8 +424,9 @@ def plot_logged_histograms(records, key):
 
 def plot_confusion(preds, targets, classes=10):
     """How often each true digit (row) was predicted as each digit (column). The diagonal (the
-    right answers) is left uncoloured, so that the colour scale and the eye go to the
-    mistakes; every cell has its count written in it."""
+    right answers) is left blank, so that the colour scale and the eye go to the mistakes
+    (its total is in the alt text); every other cell that is not 0 has its count in it. The
+    alt text names the three most frequent mistakes, and any tied with the third."""
     counts = np.zeros((classes, classes), dtype=int)
     np.add.at(counts, (np.asarray(targets, dtype=int), np.asarray(preds, dtype=int)), 1)
     mistakes = np.ma.masked_array(counts, mask=np.eye(classes, dtype=bool))
@@ -425,8 +435,8 @@ def plot_confusion(preds, targets, classes=10):
     image = ax.imshow(mistakes, cmap=cmap, vmin=0)
     fig.colorbar(image, ax=ax, label="times, off the diagonal")
     for (t, p), n in np.ndenumerate(counts):
-        if n:  # dark text on light cells, light on dark: 4.5:1 or more either way
-            light = t != p and image.norm(n) < 0.55
+        if n and t != p:  # dark text on light cells, light on dark: 4.5:1 or more either way
+            light = image.norm(n) < 0.55
             ax.text(
                 p, t, n, ha="center", va="center", fontsize=11, color="white" if light else "black"
             )
@@ -434,7 +444,8 @@ def plot_confusion(preds, targets, classes=10):
     fig.tight_layout()
     total, right = int(counts.sum()), int(np.trace(counts))
     off = [(int(n), t, p) for (t, p), n in np.ndenumerate(counts) if t != p and n]
-    worst = sorted(off, key=lambda c: (-c[0], c[1], c[2]))[:3]
+    ranked = sorted(off, key=lambda c: (-c[0], c[1], c[2]))
+    worst = [c for c in ranked if c[0] >= ranked[min(2, len(ranked) - 1)][0]] if off else []
     show(
         fig,
         "\n".join(
@@ -443,7 +454,7 @@ def plot_confusion(preds, targets, classes=10):
                 f"read correctly (the diagonal): {right} of {total};",
                 "most frequent mistakes, true as predicted: "
                 + ", ".join(
-                    f"{t} as {p} {n} times" if n > 1 else f"{t} as {p} once" for n, t, p in worst
+                    f"{t} as {p}: {n} times" if n > 1 else f"{t} as {p}: once" for n, t, p in worst
                 )
                 + ".",
             ]
@@ -481,23 +492,33 @@ def plot_time_split(split, device_type, steps=50):
 
 
 def _graph_alt(tensor, params) -> str:
-    """What the autograd graph shows, walked from ``tensor.grad_fn`` as torchviz draws it."""
+    """What the autograd graph shows, walked from ``tensor.grad_fn`` as torchviz draws it:
+    each operation with the inputs it was computed from (a graph may branch and join)."""
     names = {id(p): name for name, p in params.items()}
-    ops, leaves, seen, todo = [], [], set(), [tensor.grad_fn]
+
+    def label(fn):
+        if hasattr(fn, "variable"):  # AccumulateGrad: where a parameter's gradient lands
+            v = fn.variable
+            return f"{names.get(id(v), 'a tensor')} {tuple(v.shape)}"
+        return type(fn).__name__
+
+    steps, leaves, seen, todo = [], [], set(), [tensor.grad_fn]
     while todo:
         fn = todo.pop(0)
         if fn is None or fn in seen:
             continue
         seen.add(fn)
-        if hasattr(fn, "variable"):  # AccumulateGrad: where a parameter's gradient lands
-            v = fn.variable
-            leaves.append(f"{names.get(id(v), 'a tensor')} {tuple(v.shape)}")
-        else:
-            ops.append(type(fn).__name__)
-        todo += [f for f, _ in fn.next_functions]
+        if hasattr(fn, "variable"):
+            leaves.append(label(fn))
+            continue
+        inputs = [f for f, _ in fn.next_functions]  # in argument order; None: no grad needed
+        parts = [label(f) if f else "an untracked tensor (not drawn)" for f in inputs]
+        steps.append(f"{label(fn)} of {' and '.join(parts)}")
+        todo += [f for f in inputs if f]
     return (
-        f"Autograd graph of a result of shape {tuple(tensor.shape)}, top to bottom: "
-        f"parameters {' and '.join(leaves)}; operations from the result back: {', '.join(ops)}."
+        f"Autograd graph, drawn top to bottom: the parameters {' and '.join(leaves)} at the "
+        f"top, the result, of shape {tuple(tensor.shape)}, at the bottom. From the result up, "
+        f"each operation and what it was computed from: {'; '.join(steps)}."
     )
 
 

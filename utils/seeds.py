@@ -34,6 +34,14 @@ def cpu_name() -> str:
     return platform.processor() or platform.machine()
 
 
+def machine_name() -> str:
+    """The CPU and the kernels torch picks on it ("AMD EPYC (AVX512)"): two machines with
+    the same CPU name but different vector units are told apart."""
+    import torch
+
+    return f"{cpu_name()} ({torch.backends.cpu.get_cpu_capability()})"
+
+
 def load_spread(path=SPREAD_FILE) -> dict:
     """The stored outcomes: {"runs": [{recipe, model, seed, valid_loss, valid_acc, ...}], ...}."""
     return json.loads(Path(path).read_text())

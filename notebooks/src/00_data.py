@@ -165,6 +165,7 @@ x_train.shape, x_train.dtype, y_train[:10]
 from utils.plots import show_digits
 
 show_digits(x_train, y_train, nrows=2, ncols=10, size=0.85)
+assert 0 <= x_train.min() and x_train.max() <= 1  # the pixels, divided by 255 when loaded
 
 # %% [markdown] slide_type="subslide"
 # One digit, enlarged with PIL (`resize`, not `reshape`: we want more pixels, not a new shape).

@@ -325,20 +325,24 @@ report(valid_loss=after[0], valid_acc=after[1])
 # %%
 from utils.plots import plot_curves
 
-below = next(i for i, value in enumerate(losses) if value < 0.5)  # first batch under 0.5
+batch = range(1, len(losses) + 1)  # counted from 1, as the steps of later notebooks are
+below = next(b for b, value in zip(batch, losses) if value < 0.5)  # first batch under 0.5
 plot_curves({"training loss": losses}, f"From {losses[0]:.2f}, near ln 10, to under 0.5 "
-            f"at batch {below}", xlabel="batch", lines={"ln 10": math.log(10)})
+            f"at batch {below}", xlabel="batch", x={"training loss": batch},
+            lines={"ln 10": math.log(10)})
 
 # %% [markdown] slide_type="notes"
 # Point at the first batch, at the dotted ln 10 line, then at how fast it falls: most of the
 # drop comes in the first few dozen batches (the title gives the first under 0.5). The rest is
-# noise from batch to batch: each point is one batch of 64, not the whole training set.
+# noise from batch to batch: each point is one batch (64 images; the last of each epoch, 16),
+# not the whole training set.
 
 # %% [markdown] slide_type="subslide"
 # ## What the weights learned
 #
 # Each digit's 784 weights, drawn as a 28×28 image, before and after training. *r*: their
 # correlation with the average image of that digit (0: no match; 1: the same pattern).
+# Each grid has its own colour scale, from its lowest weight (dark) to its highest (yellow).
 
 # %% tags=["hide-input"]
 from utils.plots import show_images
@@ -362,6 +366,8 @@ templates(initial, "Before training, noise")
 templates(weights.detach(), "After training, templates")
 
 # %% [markdown] slide_type="notes"
+# The scales differ: the figures' descriptions give each grid's range, and training widens
+# it from about -0.15…0.15 to about -0.8…0.9.
 # Point at the 0: a ring of positive weights, and a dark centre where a 0 has none. The border
 # stays noise: those pixels are 0 in almost every image, so their gradient is 0 or nearly,
 # and they hardly change.

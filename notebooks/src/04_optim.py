@@ -189,7 +189,7 @@ steps = np.arange(k, k + len(mean[0]))  # the step each mean ends at, counted fr
 ahead = mean[0.9] < mean[0]
 until = steps[np.argmin(ahead)] - 1 if not ahead.all() else steps[-1]  # momentum lower up to here
 plot_curves({"plain SGD (50-step mean)": mean[0], "momentum 0.9 (50-step mean)": mean[0.9]},
-            f"With momentum the loss falls faster: lower at every step up to step {until}",
+            f"With momentum the loss is lower: every 50-step mean up to step {until}",
             ylabel="training loss", x={"plain SGD (50-step mean)": steps,
                                        "momentum 0.9 (50-step mean)": steps})
 
@@ -227,7 +227,7 @@ from utils.plots import show
 
 paths = {"plain SGD": path(0), "momentum 0.9": path(0.9)}
 away = {name: np.hypot(*p[-1]) for name, p in paths.items()}  # distance from the minimum (0, 0)
-assert away["momentum 0.9"] < away["plain SGD"]
+assert away["momentum 0.9"] < away["plain SGD"] and paths["momentum 0.9"][:, 0].max() > 0
 fig, ax = plt.subplots(figsize=(8, 3.6))
 g1, g2 = np.meshgrid(np.linspace(-4.5, 1.5, 100), np.linspace(-1.4, 1.9, 100))
 ax.contour(g1, g2, g1**2 + 10 * g2**2, levels=10, colors="#cccccc", linewidths=1)
@@ -239,7 +239,8 @@ show(fig, plot_curves({name: p[:, 1] for name, p in paths.items()}, title, "w1",
 # %% [markdown] slide_type="notes"
 # Point at the first steps: plain SGD drops straight down the steep `w2` side, then crawls
 # along the shallow `w1` floor. Momentum swings past `w2 = 0` and back, and its speed builds
-# along `w1`: it overshoots the minimum, then swings back towards it. Grey: the contours.
+# along `w1`: it overshoots the minimum (`w1` passes 0), then swings back towards it. Grey:
+# the contours.
 
 # %% [markdown] slide_type="subslide"
 # ## Finding a learning rate

@@ -129,7 +129,7 @@ again, next(iter(fresh))[1][:5]
 # ## One shuffled batch: digits in no order
 #
 # A loader like `train_dl` (seed 0) over the images with their numbers, for two epochs.
-# Here, epoch 1's first 16, titled by label.
+# Here, the first 16 of epoch 1's first batch of 64, titled by label.
 
 # %% tags=["hide-input"]
 from utils.plots import show_digits
@@ -153,15 +153,15 @@ show_digits(x_train[first], y_train[first], nrows=2, ncols=8)
 # %%
 every = torch.arange(len(x_train))
 same = all(torch.equal(o.sort().values, every) for o in order)  # each image once per epoch
-moved = (order[0] != order[1]).float().mean().item()
-print(f"all {len(every)} images once in each epoch: {same}; in a new place: {moved:.2%}")
-assert same and moved > 0.99
+moved = int((order[0] != order[1]).sum())
+print(f"all {len(every):,} images once in each epoch: {same}; in a new place: {moved:,}")
+assert same and moved > 0.99 * len(every)
 place = torch.argsort(order[1])[first] + 1  # each one's place in epoch 2
 show_digits(x_train[first], [f"#{p}" for p in place.tolist()], nrows=2, ncols=8)
 
 # %% [markdown] slide_type="notes"
-# Point at the titles: epoch 1's first batch is spread across epoch 2. Every image comes
-# once per epoch; only the order is new, drawn from the loader's generator.
+# Point at the titles: these 16 of epoch 1's first batch are spread across epoch 2. Every
+# image comes once per epoch; only the order is new, drawn from the loader's generator.
 
 # %% [markdown] slide_type="subslide"
 # ## Exercise: `make_loader`

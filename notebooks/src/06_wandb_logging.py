@@ -180,7 +180,7 @@ epoch_means = ex.check("06.epoch_means", epoch_means)
 # ## The logged curve
 #
 # The logged numbers as a chart, like those of a W&B run page: every training loss (faint),
-# their 50-step mean (solid), and the validation loss logged at the end (dashed, one dot).
+# their 50-step mean (solid), and the validation loss logged at the end (one dot).
 
 # %%
 from utils.plots import plot_history
@@ -200,7 +200,8 @@ ex.progress("06")
 # ## What `wandb.watch` recorded
 #
 # The weight's gradient, as logged at batches 100 and 1,500 (W&B counts steps from 0, hence
-# "step 99" and "step 1499"). The later one is narrower; in both, a tall bar sits at 0.
+# "step 99" and "step 1499"), on one x scale. The later one is narrower; in both, a tall bar
+# sits at 0.
 
 # %%
 from utils.plots import plot_logged_histograms

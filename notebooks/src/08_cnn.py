@@ -229,7 +229,7 @@ for row, (name, m) in zip(axes, maps.items()):
         ax.set_title(f"channel {c}")
 fig.suptitle(title)
 show(fig, f"{title}. Feature maps after ReLU, one row a layer, its 4 most active channels, from 0 "
-     "(dark blue) to the row's largest value (yellow): " + "; ".join(
+     "(dark blue) to the layer's largest value (yellow): " + "; ".join(
      f"{n}, {shape[n]} (channels × height × width)" for n in maps) + ".")
 
 # %% [markdown] slide_type="notes"
@@ -333,16 +333,16 @@ print(f"(this table's reading: {len(cnn_r)} seeds on {made_on(spread)})")
 from itertools import islice
 
 from utils.profiling import time_steps
-from utils.seeds import cpu_name
+from utils.seeds import machine_name
 
 batches = list(islice(get_data(train_ds, valid_ds, bs)[0], 55))  # 5 to warm up, then 50
 nets = {"CNN": MnistCNN().to(memory_format=torch.channels_last), "linear": nn.Linear(784, 10)}
 steps = {k: time_steps(m, loss_func, optim.SGD(m.parameters(), lr=lr, momentum=0.9), batches)
          for k, m in nets.items()}
-print(f"on {cpu_name()}, {torch.get_num_threads()} thread(s): 50 steps, CNN {steps['CNN']:.2f} s, "
-      f"logistic regression {steps['linear']:.3f} s ({steps['CNN'] / steps['linear']:.0f}x)")
-print(f"one epoch: CNN {cnn_seconds:.1f} s (fit_and_log, W&B included), "
-      f"logistic regression {linear_seconds:.1f} s (a bare fit)")
+print(f"on {machine_name()}, {torch.get_num_threads()} thread(s): 50 steps, CNN "
+      f"{steps['CNN']:.2f} s, logistic regression {steps['linear']:.3f} s "
+      f"({steps['CNN'] / steps['linear']:.0f}x)\none epoch: CNN {cnn_seconds:.1f} s "
+      f"(fit_and_log, W&B included), logistic regression {linear_seconds:.1f} s (a bare fit)")
 
 # %% [markdown] slide_type="subslide"
 # ## Aside: `channels_last`, the same numbers in another order

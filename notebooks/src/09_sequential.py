@@ -328,7 +328,7 @@ alt = plot_curves({"validation accuracy": accs},
                   f"Best at {best}×{best}{trained}; worst at {worst}×{worst}", xlabel="size",
                   ylabel="accuracy", x={"validation accuracy": sizes}, lines={"chance": 0.1},
                   ax=ax, markers=True)
-ax.set_xlabel("image size (pixels a side)")
+ax.set_xlabel("size (pixels a side)")
 show(fig, alt)
 
 # %% [markdown] slide_type="fragment"

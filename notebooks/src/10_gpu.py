@@ -296,14 +296,16 @@ plot_time_split(split, device.type, steps=50)  # the window profile_steps record
 
 # %% [markdown] slide_type="notes"
 # Point at the hatched part of each bar (getting batches), then at the plain part: the same
-# training step on both paths.
+# computation on both paths, though its time may differ (the notes two slides back). The
+# milliseconds are this machine's, on this run: they vary.
 
 # %% [markdown] slide_type="slide"
 # ## A trace to explore
 #
 # Open it in [ui.perfetto.dev](https://ui.perfetto.dev) or `chrome://tracing`: one row per
 # thread, our two labels in every step. With a GPU the trace also has rows for the GPU's own
-# work (its streams), and the gaps there are the GPU waiting. On a CPU the waiting shows as the "get batch" share.
+# work (its streams), and the gaps there are the GPU waiting. On a CPU nothing waits: the
+# same cores fetch, then train, in turn.
 
 # %% [markdown] slide_type="notes"
 # PyTorch's profiler tutorial

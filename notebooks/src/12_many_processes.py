@@ -236,8 +236,9 @@ print(without_clocks(one))
 
 # %% [markdown] slide_type="notes"
 # With torch 2.9, gloo also prints `[Gloo] Rank 0 is connected to 0 peer ranks. Expected
-# number of connected peer ranks is : 0` here, one such line per rank as the group forms;
-# torch 2.13 and 2.14 print none (tests/torch_versions_differ.py).
+# number of connected peer ranks is : 0` here: one greeting per rank as the group forms, and
+# with two ranks the two can come out interleaved, piece by piece. Torch 2.13 and 2.14 print
+# none (tests/torch_versions_differ.py).
 
 # %% [markdown] slide_type="subslide"
 # ## Two processes; rank 0 saves the model
@@ -327,13 +328,13 @@ report(valid_loss_1proc=s1["valid_loss"], valid_acc_1proc=s1["valid_acc"],
 #
 # Two models, 1 and 2 processes each, on this machine now: 09's CNN (the runs above), and
 # notebook 11's recipe, without shifts or label smoothing, on 10,000 images (a global batch
-# of 256). The figure to read is the
-# **efficiency**: speed-up / processes (100 %: perfect).
+# of 256). The number to read, in the table: the **efficiency**, speed-up / processes
+# (100 %: perfect).
 
 # %% [markdown] slide_type="notes"
 # 11's recipe here: batch norm, AdamW, one cycle, without the shifts and label smoothing.
-# The shifts cost a little time per step (11's side-by-side table: 5.9 s → 6.7 s for 100
-# steps on the 2-core AVX2 machine) but add nothing the ranks exchange.
+# The shifts would change only the images each rank makes for itself: nothing more for the
+# ranks to exchange.
 
 # %%
 recipe = {n: torchrun(n, "--model", "recipe", "--limit", "10000") for n in (1, 2)}
@@ -361,9 +362,9 @@ for name, (a, b) in {"09's CNN": (one, two), "11's recipe": (recipe[1], recipe[2
 import os
 
 from utils.ddp_launch import plot_scaling
-from utils.seeds import cpu_name
+from utils.seeds import machine_name
 
-machine = f"{cpu_name()}, {os.cpu_count()} logical CPUs"
+machine = f"{machine_name()}, {os.cpu_count()} logical CPUs"  # "AMD EPYC (AVX512), 2 ..."
 plot_scaling({"09's CNN": {1: one, 2: two}, "11's recipe": recipe}, machine)
 
 # %% [markdown] slide_type="notes"
@@ -373,17 +374,18 @@ plot_scaling({"09's CNN": {1: one, 2: two}, "11's recipe": recipe}, machine)
 # %% [markdown] slide_type="subslide"
 # ## Why one pays and the other does not
 #
-# Two processes pay when half the batch takes about half the arithmetic, and the wait for
-# the all-reduce is small beside it. A step's arithmetic, measured, then what each step
-# all-reduces:
+# Two processes pay when their step (the arithmetic on half the batch, plus the wait for the
+# all-reduce) is shorter than one process's step on the whole batch. Both, measured, then
+# what each step all-reduces:
 
 # %% tags=["nbval-ignore-output"]
 # Output ignored by the tests: milliseconds vary by machine and its load.
 for name, (a, b) in {"09's CNN": (one, two), "11's recipe": (recipe[1], recipe[2])}.items():
     a, b = summary(a), summary(b)
-    print(f"{name}: arithmetic {a['arithmetic_ms']:.1f} ms (1 process), "
-          f"{b['arithmetic_ms']:.1f} ms (2, half the images each: "
-          f"{b['arithmetic_ms'] / a['arithmetic_ms']:.0%}) + {b['wait_ms']:.1f} ms wait")
+    print(f"{name}: 1 process {a['step_ms']:.1f} ms a step; 2 processes "
+          f"{b['arithmetic_ms']:.1f} ms arithmetic (half the images each: "
+          f"{b['arithmetic_ms'] / a['arithmetic_ms']:.0%} of one's) + {b['wait_ms']:.1f} ms "
+          f"wait = {b['arithmetic_ms'] + b['wait_ms']:.1f} ms")
 
 # %%
 from utils.models import recipe_cnn
@@ -397,10 +399,10 @@ for name, m in {"09's CNN": mnist_cnn(), "11's recipe": recipe_cnn(norm=True)}.i
 # read it out, don't quote a range.
 
 # %% [markdown] slide_type="notes"
-# Point at the percentages: 50 % is the arithmetic halved. Far above 50 %, two ranks cannot
-# pay, however short the wait; near 50 % with a small wait, they do. Machines differ (a CPU
-# may also run one busy core faster than two); the ratios are the point, not the samples per
-# second.
+# Point at the two sums: two ranks pay when theirs is shorter than one process's step. 50 %
+# would be the arithmetic halved; it rarely is, so the wait decides how much is left. Machines
+# differ (a CPU may also run one busy core faster than two); the ratios are the point, not the
+# milliseconds.
 
 # %% [markdown] slide_type="slide"
 # ## Several machines: a rendezvous
