@@ -322,7 +322,7 @@ report(valid_loss=after[0], valid_acc=after[1])
 # %% [markdown] slide_type="subslide"
 # ## The loss, batch by batch
 
-# %%
+# %% tags=["hide-input"]
 from utils.plots import plot_curves
 
 batch = range(1, len(losses) + 1)  # counted from 1, as the steps of later notebooks are
@@ -342,7 +342,6 @@ plot_curves({"training loss": losses}, f"From {losses[0]:.2f}, near ln 10, to un
 #
 # Each digit's 784 weights, drawn as a 28×28 image, before and after training. *r*: their
 # correlation with the average image of that digit (0: no match; 1: the same pattern).
-# Each grid has its own colour scale, from its lowest weight (dark) to its highest (yellow).
 
 # %% tags=["hide-input"]
 from utils.plots import show_images
@@ -366,8 +365,9 @@ templates(initial, "Before training, noise")
 templates(weights.detach(), "After training, templates")
 
 # %% [markdown] slide_type="notes"
-# The scales differ: the figures' descriptions give each grid's range, and training widens
-# it from about -0.15…0.15 to about -0.8…0.9.
+# Each grid has its own colour scale, from its lowest weight (dark) to its highest (yellow):
+# the figures' descriptions give each range, and training widens it from about -0.15…0.15 to
+# about -0.8…0.9.
 # Point at the 0: a ring of positive weights, and a dark centre where a 0 has none. The border
 # stays noise: those pixels are 0 in almost every image, so their gradient is 0 or nearly,
 # and they hardly change.
