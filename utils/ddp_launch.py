@@ -1,9 +1,9 @@
 """Starting utils/ddp.py from Python and reading what it printed (notebook 12, tools/ddp.py).
 
 A notebook cell cannot be a rank itself, so ``torchrun`` runs the script's command as a
-terminal would and returns what its ranks printed (the script prints on rank 0 only; torch
-2.9's gloo adds a line per rank); ``torchrun_nodes`` runs several launches at once, as if on
-several machines. ``summary``, ``without_clocks``, ``lines_starting`` and
+terminal would and returns what its ranks wrote to stdout (the script prints on rank 0 only;
+torch 2.9's gloo adds a greeting per rank); ``torchrun_nodes`` runs several launches at once,
+as if on several machines. ``summary``, ``without_clocks``, ``lines_starting`` and
 ``step_losses`` pick numbers and lines out of that output; ``show_script`` prints one part
 of utils/ddp.py with its line numbers, so that notebook 12 shows the script whole, in order.
 """
@@ -55,7 +55,8 @@ def show_script(part: int) -> None:
 
 # ------------------------------------------------------------------ reading its output
 def without_clocks(out: str) -> str:
-    """What rank 0 printed, without the lines that time it (they vary by machine and load)."""
+    """What the ranks printed (rank 0's lines; with torch 2.9, gloo's greetings too), without
+    the lines that time it (they vary by machine and load)."""
     return "\n".join(ln for ln in out.splitlines() if not ln.startswith(CLOCKS))
 
 
@@ -173,9 +174,10 @@ def port_taken(out) -> bool:
 
 
 def torchrun(nproc: int, *args: str, max_restarts: int = 0, timeout: float = 900) -> str:
-    """Run utils/ddp.py under torchrun on this machine; return what the ranks printed (the
-    script prints on rank 0 only). A launch whose port was taken before it could bind
-    (``port_taken``) is started again, twice at most."""
+    """Run utils/ddp.py under torchrun on this machine; return what the ranks wrote to stdout
+    (the script prints on rank 0 only; torch 2.9's gloo adds a greeting per rank). A launch
+    whose port was taken before it could bind (``port_taken``) is started again, twice at
+    most."""
     cmd = command(nproc, *args, max_restarts=max_restarts)
     for _ in range(3):
         (out,) = _run_together([cmd], timeout)
@@ -187,7 +189,8 @@ def torchrun(nproc: int, *args: str, max_restarts: int = 0, timeout: float = 900
 def torchrun_nodes(nnodes: int, *args: str, endpoint: str, timeout: float = 900) -> list[str]:
     """``nnodes`` torchrun launches at once, one process each, as if on ``nnodes`` machines
     meeting at ``endpoint``; return what each printed. The rendezvous numbers the nodes (by
-    host name, then process id): whichever node holds rank 0 does the talking."""
+    host name, then process id): whichever node holds rank 0 prints the run (with torch 2.9,
+    every node also prints gloo's greeting)."""
     cmd = command(1, *args, nnodes=nnodes, endpoint=endpoint)
     done = _run_together([cmd] * nnodes, timeout)
     for i, d in enumerate(done):  # the node that failed first, not one stopped because of it

@@ -365,9 +365,9 @@ templates(initial, "Before training, noise")
 templates(weights.detach(), "After training, templates")
 
 # %% [markdown] slide_type="notes"
-# Each grid has its own colour scale, from its lowest weight (dark) to its highest (yellow):
-# the figures' descriptions give each range, and training widens it from about -0.15…0.15 to
-# about -0.8…0.9.
+# Each grid has its own colour scale, centred on 0 and reaching its largest |weight| at both
+# ends: about ±0.15 before training, about ±0.9 after (each figure's description gives its
+# weights' range).
 # Point at the 0: a ring of positive weights, and a dark centre where a 0 has none. The border
 # stays noise: those pixels are 0 in almost every image, so their gradient is 0 or nearly,
 # and they hardly change.

@@ -296,7 +296,7 @@ plot_time_split(split, device.type, steps=50)  # the window profile_steps record
 
 # %% [markdown] slide_type="notes"
 # Point at the hatched part of each bar (getting batches), then at the plain part: the same
-# computation on both paths, though its time may differ (the notes two slides back). The
+# computation on both paths, though its time may differ (the previous slide's notes). The
 # milliseconds are this machine's, on this run: they vary.
 
 # %% [markdown] slide_type="slide"
@@ -304,7 +304,7 @@ plot_time_split(split, device.type, steps=50)  # the window profile_steps record
 #
 # Open it in [ui.perfetto.dev](https://ui.perfetto.dev) or `chrome://tracing`: one row per
 # thread, our two labels in every step. With a GPU the trace also has rows for the GPU's own
-# work (its streams), and the gaps there are the GPU waiting. On a CPU nothing waits: the
+# work (its streams), and the gaps there are the GPU waiting. On a CPU nothing sits idle: the
 # same cores fetch, then train, in turn.
 
 # %% [markdown] slide_type="notes"

@@ -333,8 +333,8 @@ report(valid_loss_1proc=s1["valid_loss"], valid_acc_1proc=s1["valid_acc"],
 
 # %% [markdown] slide_type="notes"
 # 11's recipe here: batch norm, AdamW, one cycle, without the shifts and label smoothing.
-# The shifts would change only the images each rank makes for itself: nothing more for the
-# ranks to exchange.
+# The shifts would add work that each rank does on its own images, and nothing for the ranks
+# to exchange.
 
 # %%
 recipe = {n: torchrun(n, "--model", "recipe", "--limit", "10000") for n in (1, 2)}
@@ -382,10 +382,10 @@ plot_scaling({"09's CNN": {1: one, 2: two}, "11's recipe": recipe}, machine)
 # Output ignored by the tests: milliseconds vary by machine and its load.
 for name, (a, b) in {"09's CNN": (one, two), "11's recipe": (recipe[1], recipe[2])}.items():
     a, b = summary(a), summary(b)
-    print(f"{name}: 1 process {a['step_ms']:.1f} ms a step; 2 processes "
-          f"{b['arithmetic_ms']:.1f} ms arithmetic (half the images each: "
-          f"{b['arithmetic_ms'] / a['arithmetic_ms']:.0%} of one's) + {b['wait_ms']:.1f} ms "
-          f"wait = {b['arithmetic_ms'] + b['wait_ms']:.1f} ms")
+    print(f"{name}: 1 process {a['step_ms']:.1f} ms a step ({a['arithmetic_ms']:.1f} ms "
+          f"arithmetic); 2 processes {b['arithmetic_ms']:.1f} ms arithmetic (half the images "
+          f"each: {b['arithmetic_ms'] / a['arithmetic_ms']:.0%} of one's) + "
+          f"{b['wait_ms']:.1f} ms wait = {b['arithmetic_ms'] + b['wait_ms']:.1f} ms")
 
 # %%
 from utils.models import recipe_cnn
@@ -399,10 +399,10 @@ for name, m in {"09's CNN": mnist_cnn(), "11's recipe": recipe_cnn(norm=True)}.i
 # read it out, don't quote a range.
 
 # %% [markdown] slide_type="notes"
-# Point at the two sums: two ranks pay when theirs is shorter than one process's step. 50 %
-# would be the arithmetic halved; it rarely is, so the wait decides how much is left. Machines
-# differ (a CPU may also run one busy core faster than two); the ratios are the point, not the
-# milliseconds.
+# Point at the two sums: two ranks pay when theirs is shorter than one process's step, that
+# is when the arithmetic they save is more than the wait. Half the images rarely halve the
+# arithmetic (that would be 50 %). Machines differ (a CPU may also run one busy core faster
+# than two); the ratios are the point, not the milliseconds.
 
 # %% [markdown] slide_type="slide"
 # ## Several machines: a rendezvous
